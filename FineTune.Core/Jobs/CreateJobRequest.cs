@@ -1,0 +1,10 @@
+namespace FineTune.Core.Jobs;
+
+public sealed record CreateJobRequest(
+    string TrainingDatasetId,
+    string Model,
+    string? ValidationDatasetId = null,
+    JobMethod? Method = null,
+    string? Suffix = null,
+    int? Seed = null,
+    string? ConnectionId = null);

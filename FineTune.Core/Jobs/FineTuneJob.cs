@@ -1,0 +1,28 @@
+namespace FineTune.Core.Jobs;
+
+// FineTune's record of a job: what was asked for, and the latest snapshot of it on the provider.
+public sealed record FineTuneJob
+{
+    public required string Id { get; init; }
+    public required string Status { get; init; }
+    public required string Model { get; init; }
+    public string? FineTunedModel { get; init; }
+    public string? ProviderJobId { get; init; }
+    public required string TrainingDatasetId { get; init; }
+    public string? ValidationDatasetId { get; init; }
+    public required JobMethod Method { get; init; }
+    public string? Suffix { get; init; }
+    public int? Seed { get; init; }
+    public required string CreatedBy { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public long? TrainedTokens { get; init; }
+    public JobError? Error { get; init; }
+}
+
+public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters);
+
+// Null means "auto": the provider picks the value.
+public sealed record JobHyperparameters(int? NEpochs = null, int? BatchSize = null, double? LearningRateMultiplier = null);
+
+public sealed record JobError(string? Code, string Message, string? Param);

@@ -1,0 +1,21 @@
+using FineTune.Core.Jobs;
+
+namespace FineTune.Core.Providers;
+
+// The parts of a provider's fine-tuning job object that FineTune keeps.
+public sealed record ProviderJob(
+    string Id,
+    string Status,
+    string Model,
+    string? FineTunedModel,
+    long? TrainedTokens,
+    DateTimeOffset? FinishedAt,
+    JobError? Error);
+
+public sealed record ProviderJobRequest(
+    string Model,
+    string TrainingFileId,
+    string? ValidationFileId,
+    JobMethod Method,
+    string? Suffix,
+    int? Seed);
