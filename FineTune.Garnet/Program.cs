@@ -15,7 +15,6 @@ string[] garnetArgs =
     // The append-only file plus recovery makes a restart lose nothing.
     "--aof", "--recover",
     "--checkpointdir", checkpointDirectory,
-    "--logdir", checkpointDirectory,
     // The default native device needs libaio, which Debian does not ship by default.
     "--device-type", "RandomAccess",
     .. args,

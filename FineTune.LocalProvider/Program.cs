@@ -1,5 +1,24 @@
+using FineTune.LocalProvider.Chat;
+using FineTune.LocalProvider.Files;
+using FineTune.LocalProvider.FineTuning;
+using FineTune.LocalProvider.Models;
+using FineTune.LocalProvider.OpenAI;
+
 var builder = WebApplication.CreateBuilder(args);
+
 builder.AddServiceDefaults();
+builder.AddLocalProvider();
+
 var app = builder.Build();
+
 app.MapDefaultEndpoints();
+app.MapFilesApi();
+app.MapFineTuningApi();
+app.MapModelsApi();
+app.MapChatApi();
+app.MapFallback("v1/{**path}", (HttpRequest request) =>
+    OpenAIErrors.NotFound($"Invalid URL ({request.Method} {request.Path})", null, "unknown_url"));
+
 app.Run();
+
+public partial class Program;

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 
 namespace FineTune.Core.Datasets;
@@ -10,36 +10,33 @@ public static class DatasetValidator
     public const int MinimumExamples = 10;
     public const int MaxErrorsPerCode = 50;
 
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
     private static readonly HashSet<string> KnownRoles = ["system", "developer", "user", "assistant", "tool", "function"];
     private static readonly HashSet<string> KnownMessageKeys = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"];
 
     public static async Task<DatasetReport> ValidateAsync(Stream jsonl, CancellationToken cancellationToken = default)
     {
         var state = new ValidationState();
-        var counting = new CountingStream(jsonl);
-        using var reader = new StreamReader(counting, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false);
+        long bytes = 0;
         var lineNumber = 0;
-        while (true)
+        await foreach (var line in JsonlLines.ReadAsync(jsonl, cancellationToken))
         {
-            string? line;
-            try
-            {
-                line = await reader.ReadLineAsync(cancellationToken);
-            }
-            catch (DecoderFallbackException)
-            {
-                state.Error(lineNumber + 1, "invalid_utf8", "The file is not valid UTF-8 from this line on.");
-                break;
-            }
-            if (line is null) break;
             lineNumber++;
-            if (lineNumber == 1 && line.StartsWith('\uFEFF'))
+            bytes += line.Length + 1;
+            var content = line;
+            if (lineNumber == 1 && content.Span.StartsWith(Utf8ByteOrderMark))
             {
                 state.Error(1, "byte_order_mark", "The file starts with a byte order mark; save it as UTF-8 without BOM.");
-                line = line[1..];
+                content = content[Utf8ByteOrderMark.Length..];
             }
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            CheckExample(line, lineNumber, state);
+            if (!Utf8.IsValid(content.Span))
+            {
+                state.ExampleCount++;
+                state.Error(lineNumber, "invalid_utf8", "This line is not valid UTF-8; save the file as UTF-8.");
+                continue;
+            }
+            if (IsBlank(content.Span)) continue;
+            CheckExample(content, lineNumber, state);
         }
 
         if (state.ExampleCount == 0)
@@ -51,10 +48,12 @@ public static class DatasetValidator
             state.Error(lineNumber, "too_few_examples", $"The file has {state.ExampleCount} examples; fine-tuning needs at least {MinimumExamples}.");
         }
 
-        return state.ToReport(counting.BytesRead);
+        return state.ToReport(bytes);
     }
 
-    private static void CheckExample(string line, int lineNumber, ValidationState state)
+    private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0;
+
+    private static void CheckExample(ReadOnlyMemory<byte> line, int lineNumber, ValidationState state)
     {
         state.ExampleCount++;
         JsonDocument document;
@@ -156,24 +155,5 @@ public static class DatasetValidator
                 Warnings: [],
                 Stats: new DatasetStats(bytes, MessageCount, _messagesPerRole));
         }
-    }
-
-    // Counts bytes as they stream past, so the report knows the size without a second pass.
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesRead { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        private int Count(int read) { BytesRead += read; return read; }
     }
 }

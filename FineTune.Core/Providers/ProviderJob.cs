@@ -19,3 +19,16 @@ public sealed record ProviderJobRequest(
     JobMethod Method,
     string? Suffix,
     int? Seed);
+
+public static class ProviderJobMapping
+{
+    // The job's snapshot after the provider reported its state.
+    public static FineTuneJob WithProviderState(this FineTuneJob job, ProviderJob providerJob) => job with
+    {
+        Status = providerJob.Status,
+        FineTunedModel = providerJob.FineTunedModel ?? job.FineTunedModel,
+        TrainedTokens = providerJob.TrainedTokens ?? job.TrainedTokens,
+        FinishedAt = providerJob.FinishedAt ?? job.FinishedAt,
+        Error = providerJob.Error ?? job.Error,
+    };
+}

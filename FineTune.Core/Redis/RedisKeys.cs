@@ -15,6 +15,8 @@ public static class RedisKeys
     public const string AllDatasets = "finetune:datasets:all";
     public static string Dataset(string datasetId) => $"finetune:dataset:{datasetId}";
 
+    public static string JobIdempotencyKey(string userId, string key) => $"finetune:idempotency:{userId}:{key}";
+
     public static string Token(string tokenHash) => $"finetune:token:{tokenHash}";
     public static string User(string userId) => $"finetune:user:{userId}";
 }

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using FineTune.Core.Datasets;
+using FineTune.LocalProvider.Files;
+using FineTune.LocalProvider.Models;
+using FineTune.LocalProvider.OpenAI;
+using FineTune.LocalProvider.Training;
+using Microsoft.Extensions.Options;
+
+namespace FineTune.LocalProvider.FineTuning;
+
+// Takes jobs off the queue and runs them: validate the files, train step by step (stopping
+// between steps when the job is paused or cancelled), then publish the model and results.
+public sealed class JobRunner(
+    JobQueue queue,
+    JobStore jobs,
+    FileStore files,
+    ModelRegistry models,
+    IOptions<LocalProviderOptions> options,
+    TimeProvider time,
+    ILogger<JobRunner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var slots = new SemaphoreSlim(options.Value.MaxConcurrentJobs);
+        var running = new List<Task>();
+        try
+        {
+            await foreach (var jobId in queue.ReadAllAsync(stoppingToken))
+            {
+                await slots.WaitAsync(stoppingToken);
+                running.RemoveAll(task => task.IsCompleted);
+                running.Add(Task.Run(async () =>
+                {
+                    try { await RunAsync(jobId, stoppingToken); }
+                    finally { slots.Release(); }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(running);
+    }
+
+    private async Task RunAsync(string jobId, CancellationToken cancellationToken)
+    {
+        if (jobs.Find(jobId) is not { } job) return;
+        await job.Execution.WaitAsync(cancellationToken);
+        try
+        {
+            job.Training ??= await PrepareAsync(job, cancellationToken);
+            if (job.Training is not { } training) return;
+            var message = training.Run.CompletedSteps == 0 ? "Fine-tuning job started" : "Fine-tuning job resumed";
+            if (!job.TryMove(JobStatuses.Queued, JobStatuses.Running, message)) return;
+            logger.LogInformation("Job {JobId} is running from step {Step} of {TotalSteps}", job.Id, training.Run.CompletedSteps, training.Run.TotalSteps);
+            await TrainAsync(job, training, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Job {JobId} failed in the trainer", job.Id);
+            job.Fail(new JobErrorObject("server_error", $"The local trainer failed: {exception.Message}", null));
+        }
+        finally
+        {
+            job.Execution.Release();
+        }
+    }
+
+    private async Task<JobTraining?> PrepareAsync(FineTuningJob job, CancellationToken cancellationToken)
+    {
+        var request = job.Request;
+        job.AddEvent("info", request.ValidationFile is null
+            ? $"Validating training file: {request.TrainingFile}"
+            : $"Validating training file: {request.TrainingFile} and validation file: {request.ValidationFile}");
+
+        var training = await LoadAsync(job, request.TrainingFile, "training", cancellationToken);
+        if (training is null) return null;
+        IReadOnlyList<TrainingExample> validation = [];
+        if (request.ValidationFile is not null)
+        {
+            var loaded = await LoadAsync(job, request.ValidationFile, "validation", cancellationToken);
+            if (loaded is null) return null;
+            validation = loaded;
+        }
+
+        var settings = Resolve(request, training.Count, job.Seed);
+        job.Resolve(settings);
+        var run = new TrainingRun(training, validation, settings);
+        var modelName = $"ft:{request.Model}:{ModelRegistry.Organization}:{request.Suffix}:{OpenAIIds.New("", 8)}";
+        if (!job.TryMove(JobStatuses.ValidatingFiles, JobStatuses.Queued, "Files validated, moving job to queued state")) return null;
+        logger.LogInformation("Job {JobId} validated {ExampleCount} examples: {Epochs} epochs of {StepsPerEpoch} steps",
+            job.Id, training.Count, settings.Epochs, run.StepsPerEpoch);
+        return new JobTraining(run, modelName);
+    }
+
+    // kind is "training" or "validation"; OpenAI names the failing parameter and error after it.
+    private async Task<IReadOnlyList<TrainingExample>?> LoadAsync(FineTuningJob job, string fileId, string kind, CancellationToken cancellationToken)
+    {
+        var param = $"{kind}_file";
+        var code = $"invalid_{kind}_file";
+        if (files.Find(fileId) is not { } file)
+        {
+            job.Fail(new JobErrorObject(code, $"The {kind} file {fileId} no longer exists.", param));
+            return null;
+        }
+
+        DatasetReport report;
+        await using (var content = files.OpenRead(file))
+            report = await DatasetValidator.ValidateAsync(content, cancellationToken);
+        if (!report.Valid)
+        {
+            var problems = report.Errors.Take(3).Select(error => error.Line > 0 ? $"Line {error.Line}: {error.Message}" : error.Message);
+            var more = report.Errors.Count > 3 ? $" ({report.Errors.Count - 3} more)" : "";
+            job.Fail(new JobErrorObject(code, $"The {kind} file {fileId} is invalid. {string.Join(" ", problems)}{more}", param));
+            logger.LogInformation("Job {JobId} failed: {Kind} file {FileId} has {ErrorCount} errors", job.Id, kind, fileId, report.Errors.Count);
+            return null;
+        }
+
+        await using (var content = files.OpenRead(file))
+        {
+            var examples = await TrainingData.LoadAsync(content, cancellationToken);
+            if (examples.Count > 0) return examples;
+        }
+        job.Fail(new JobErrorObject(code, $"The {kind} file {fileId} has no assistant message with a non-zero weight to learn from.", param));
+        return null;
+    }
+
+    // "auto" as OpenAI resolves it for small files: a few epochs, a batch of about 0.2% of the
+    // examples, and a multiplier of 2.
+    private static TrainingSettings Resolve(JobRequest request, int exampleCount, int seed) => new(
+        Epochs: request.NEpochs ?? (exampleCount <= 1_000 ? 3 : exampleCount <= 10_000 ? 2 : 1),
+        BatchSize: Math.Min(request.BatchSize ?? Math.Clamp((int)Math.Round(exampleCount * 0.002), 1, 256), exampleCount),
+        LearningRateMultiplier: request.LearningRateMultiplier ?? 2,
+        Seed: seed);
+
+    private async Task TrainAsync(FineTuningJob job, JobTraining training, CancellationToken cancellationToken)
+    {
+        var run = training.Run;
+        var delay = options.Value.StepDelay;
+        while (!run.IsComplete)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Taken before the status check, so that a pause after the check still cuts the delay short.
+            var wake = job.WakeToken;
+            if (job.Status != JobStatuses.Running)
+            {
+                logger.LogInformation("Job {JobId} stopped at step {Step}: {Status}", job.Id, run.CompletedSteps, job.Status);
+                return;
+            }
+
+            var metrics = run.NextStep();
+            if (job.Status == JobStatuses.Cancelled) return;
+            Record(job, training, metrics, run.TotalSteps);
+            if (metrics.EndsEpoch) AddCheckpoint(job, training, metrics);
+
+            if (delay > TimeSpan.Zero && !run.IsComplete)
+            {
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(wake, cancellationToken);
+                try
+                {
+                    await Task.Delay(delay, time, stop.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
+        }
+
+        var csv = new MemoryStream(Encoding.UTF8.GetBytes(training.ResultsCsv.ToString()));
+        var resultFile = await files.SaveAsync(csv, "step_metrics.csv", "fine-tune-results", cancellationToken);
+        // Registered before the job says succeeded, so a client that sees success can use the model.
+        models.Add(new FineTunedModel(training.ModelName, job.Request.Model, time.GetUtcNow(), run.Model));
+        if (!job.Succeed(training.ModelName, run.TrainedTokens, resultFile.Id))
+        {
+            models.Remove(training.ModelName);
+            return;
+        }
+        logger.LogInformation("Job {JobId} succeeded: {Model} after {TotalSteps} steps", job.Id, training.ModelName, run.TotalSteps);
+    }
+
+    private static void Record(FineTuningJob job, JobTraining training, StepMetrics metrics, int totalSteps)
+    {
+        var message = string.Create(CultureInfo.InvariantCulture, $"Step {metrics.Step}/{totalSteps}: training loss={metrics.TrainLoss:F4}")
+            + (metrics.ValidLoss is { } validLoss ? string.Create(CultureInfo.InvariantCulture, $", validation loss={validLoss:F4}") : "");
+        job.AddEvent("info", message, new MetricsData(metrics.Step, metrics.TrainLoss, metrics.TrainMeanTokenAccuracy, totalSteps,
+            metrics.ValidLoss, metrics.ValidMeanTokenAccuracy), "metrics");
+        training.ResultsCsv.Append(CultureInfo.InvariantCulture,
+            $"{metrics.Step},{metrics.TrainLoss},{metrics.TrainMeanTokenAccuracy},{metrics.ValidLoss},{metrics.ValidMeanTokenAccuracy}\n");
+    }
+
+    private void AddCheckpoint(FineTuningJob job, JobTraining training, StepMetrics metrics)
+    {
+        var full = training.Run.EvaluateFullValidation();
+        var name = $"{training.ModelName}:ckpt-step-{metrics.Step}";
+        var now = time.GetUtcNow();
+        models.Add(new FineTunedModel(name, job.Request.Model, now, training.Run.Model.Snapshot()));
+        var dropped = job.AddCheckpoint(new CheckpointObject(
+            OpenAIIds.New("ftckpt-"), now.ToUnixTimeSeconds(), name, job.Id,
+            new CheckpointMetrics(metrics.Step, metrics.TrainLoss, metrics.TrainMeanTokenAccuracy,
+                metrics.ValidLoss, metrics.ValidMeanTokenAccuracy, full?.Loss, full?.MeanTokenAccuracy),
+            metrics.Step));
+        foreach (var checkpoint in dropped) models.Remove(checkpoint.FineTunedModelCheckpoint);
+    }
+}

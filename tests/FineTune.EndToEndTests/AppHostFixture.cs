@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace FineTune.EndToEndTests;
+
+// The real AppHost, started once for all end-to-end tests: Garnet, LocalProvider, Api, Worker, Web.
+public sealed class AppHostFixture : IAsyncLifetime
+{
+    public const string AdminToken = "end-to-end-admin-token";
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromMinutes(3);
+
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-e2e-").FullName;
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.FineTune_AppHost>(
+        [
+            $"--FineTune:Bootstrap:AdminToken={AdminToken}",
+            $"--FineTune:DataDirectory={_dataDirectory}",
+        ]);
+        App = await builder.BuildAsync();
+        using var deadline = new CancellationTokenSource(StartDeadline);
+        await App.StartAsync(deadline.Token);
+        foreach (var resource in new[] { "localprovider", "api", "worker", "web" })
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, deadline.Token);
+        }
+        await App.ResourceNotifications.WaitForResourceAsync("garnet", KnownResourceStates.Running, deadline.Token);
+    }
+
+    public HttpClient CreateApiClient()
+    {
+        var client = App.CreateHttpClient("api");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    public Uri WebAddress => App.GetEndpoint("web", "http");
+
+    public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", name);
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>
+{
+    public const string Name = "AppHost";
+}

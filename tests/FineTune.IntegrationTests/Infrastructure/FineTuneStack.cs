@@ -1,0 +1,66 @@
+using System.Net.Http.Headers;
+using FineTune.Core.Providers;
+
+namespace FineTune.IntegrationTests.Infrastructure;
+
+// LocalProvider, Api and Worker as real processes over one Redis-compatible server.
+public sealed class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer, new()
+{
+    public const string AdminToken = "integration-admin-token";
+
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-it-").FullName;
+    private readonly List<ServiceProcess> _services = [];
+
+    public TRedis Redis { get; } = new();
+    public ServiceProcess LocalProvider { get; private set; } = null!;
+    public ServiceProcess Api { get; private set; } = null!;
+    public ServiceProcess Worker { get; private set; } = null!;
+    public string ProviderEndpoint => LocalProvider.BaseAddress + "v1";
+
+    public async Task InitializeAsync()
+    {
+        LocalProvider = await StartAsync("FineTune.LocalProvider", new()
+        {
+            ["FineTune__DataDirectory"] = Path.Combine(_dataDirectory, "localprovider"),
+            ["LocalProvider__StepDelay"] = "00:00:00.020",
+        });
+        Api = await StartAsync("FineTune.Api", new()
+        {
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
+            ["FineTune__Bootstrap__AdminToken"] = AdminToken,
+            ["FineTune__DataDirectory"] = _dataDirectory,
+        });
+        Worker = await StartAsync("FineTune.Worker", new()
+        {
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
+            ["FineTune__Worker__PollInterval"] = "00:00:00.200",
+        });
+    }
+
+    public HttpClient CreateApiClient(string? token = AdminToken)
+    {
+        var client = new HttpClient { BaseAddress = Api.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public FineTuningProvider CreateProvider() => new(new ProviderOptions { Endpoint = ProviderEndpoint, ApiKey = "test" });
+
+    public string Logs => string.Join("\n\n", _services.Select(s => $"== {s.Name} ==\n{s.Output}"));
+
+    private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)
+    {
+        var service = await ServiceProcess.StartAsync(project, environment);
+        _services.Add(service);
+        return service;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var service in _services) await service.DisposeAsync();
+        await Redis.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,134 @@
+using System.ClientModel;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
+using OpenAI.Files;
+
+namespace FineTune.LocalProvider.Tests;
+
+// The provider on a real loopback port, so that the official SDK talks to it over real HTTP.
+public class LocalProviderServer : WebApplicationFactory<Program>
+{
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "finetune-localprovider-tests", Guid.NewGuid().ToString("N"));
+
+    public LocalProviderServer()
+    {
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        OpenAI = new OpenAIClient(new ApiKeyCredential("sk-local-test"), new OpenAIClientOptions { Endpoint = new Uri(BaseAddress, "v1") });
+        Http = new HttpClient { BaseAddress = BaseAddress };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk-local-test");
+    }
+
+    public Uri BaseAddress { get; }
+    public OpenAIClient OpenAI { get; }
+    public HttpClient Http { get; }
+
+    protected virtual TimeSpan StepDelay => TimeSpan.Zero;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("FineTune:DataDirectory", _dataDirectory);
+        builder.UseSetting("LocalProvider:StepDelay", StepDelay.ToString());
+    }
+
+    public async Task<string> UploadAsync(string jsonl, string filename = "train.jsonl")
+    {
+        using var content = new MemoryStream(Encoding.UTF8.GetBytes(jsonl));
+        OpenAIFile file = await OpenAI.GetOpenAIFileClient().UploadFileAsync(content, filename, FileUploadPurpose.FineTune);
+        return file.Id;
+    }
+
+    public async Task<JsonElement> CreateJobAsync(object body, string? idempotencyKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/fine_tuning/jobs") { Content = JsonContent(body) };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await Http.SendAsync(request);
+        var json = await ReadJsonAsync(response);
+        Assert.True(response.IsSuccessStatusCode, json.ToString());
+        return json;
+    }
+
+    // Polls through the SDK (its protocol overload is not public in 2.15), reading the raw JSON.
+    public async Task<JsonElement> GetJobAsync(string jobId)
+    {
+        global::OpenAI.FineTuning.FineTuningJob job = await OpenAI.GetFineTuningClient().GetJobAsync(jobId);
+        return JsonDocument.Parse(job.GetRawResponse().Content.ToString()).RootElement.Clone();
+    }
+
+    public async Task<JsonElement> WaitForJobAsync(string jobId, Func<JsonElement, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var job = await GetJobAsync(jobId);
+            if (condition(job)) return job;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Job {jobId} never became {what}; last seen: {job}");
+            await Task.Delay(20);
+        }
+    }
+
+    public Task<JsonElement> WaitForStatusAsync(string jobId, params string[] statuses) =>
+        WaitForJobAsync(jobId, job => statuses.Contains(job.GetProperty("status").GetString()), string.Join(" or ", statuses));
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        var json = await ReadJsonAsync(response);
+        Assert.True(response.IsSuccessStatusCode, json.ToString());
+        return json;
+    }
+
+    public async Task<(int Status, JsonElement Json)> PostAsync(string path, object? body = null)
+    {
+        using var response = await Http.PostAsync(path, body is null ? null : JsonContent(body));
+        return ((int)response.StatusCode, await ReadJsonAsync(response));
+    }
+
+    // Every event of a job, newest first, following the after cursor page by page.
+    public async Task<List<JsonElement>> GetAllEventsAsync(string jobId, int pageSize = 100)
+    {
+        var events = new List<JsonElement>();
+        string? after = null;
+        while (true)
+        {
+            var page = await GetJsonAsync($"v1/fine_tuning/jobs/{jobId}/events?limit={pageSize}" + (after is null ? "" : $"&after={after}"));
+            var data = page.GetProperty("data").EnumerateArray().ToList();
+            events.AddRange(data);
+            if (!page.GetProperty("has_more").GetBoolean() || data.Count == 0) return events;
+            after = data[^1].GetProperty("id").GetString();
+        }
+    }
+
+    public static StringContent JsonContent(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+    public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Http.Dispose();
+            try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+        }
+    }
+}
+
+// Slow enough to pause and cancel mid-run, fast enough for a test.
+public sealed class SlowLocalProviderServer : LocalProviderServer
+{
+    protected override TimeSpan StepDelay => TimeSpan.FromMilliseconds(40);
+}
