@@ -11,6 +11,13 @@ public sealed class LocalProviderOptions
 
     public int MaxConcurrentJobs { get; set; } = 2;
 
+    // OpenAI's limit for one file through /v1/files; bigger files go through /v1/uploads.
+    public long MaxFileBytes { get; set; } = 512L * 1024 * 1024;
+
+    // OpenAI's limits for /v1/uploads: 64 MB per part, 8 GB per upload.
+    public long MaxUploadPartBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxUploadBytes { get; set; } = 8L * 1024 * 1024 * 1024;
+
     // From FineTune:DataDirectory (shared with the other services), relative to the content root.
     public string DataDirectory { get; set; } = ".data";
 }

@@ -1,5 +1,30 @@
+using FineTune.Web.Account;
+using FineTune.Web.Components;
+using FineTune.Web.Extensions;
+using FineTune.Web.Jobs;
+
 var builder = WebApplication.CreateBuilder(args);
+
 builder.AddServiceDefaults();
+builder.AddWebServices();
+
 var app = builder.Build();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+}
+
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
 app.MapDefaultEndpoints();
+app.MapStaticAssets();
+app.MapAccountEndpoints();
+app.MapHub<JobsHub>(JobsHubContract.Path);
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
 app.Run();
+
+public partial class Program;

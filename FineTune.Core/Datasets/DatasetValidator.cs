@@ -1,159 +1,161 @@
-using System.Text.Unicode;
-using System.Text.Json;
+using System.Buffers;
+using System.Threading.Channels;
 
 namespace FineTune.Core.Datasets;
 
-// Checks a chat-format fine-tuning JSONL file in one streaming pass: one example per line,
-// each {"messages":[{"role","content"},...]} with at least one assistant message.
+// Checks a fine-tuning JSONL file (chat, preference or reinforcement format) in one streaming pass.
+// A reader cuts the stream into batches of whole lines; one worker per core checks and counts them;
+// the workers' tallies merge into one report that does not depend on thread timing.
 public static class DatasetValidator
 {
     public const int MinimumExamples = 10;
     public const int MaxErrorsPerCode = 50;
 
-    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
-    private static readonly HashSet<string> KnownRoles = ["system", "developer", "user", "assistant", "tool", "function"];
-    private static readonly HashSet<string> KnownMessageKeys = ["role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call", "refusal"];
+    // OpenAI's limit for one fine-tuning file.
+    public const long MaxFileBytes = 512L * 1024 * 1024;
 
-    public static async Task<DatasetReport> ValidateAsync(Stream jsonl, CancellationToken cancellationToken = default)
+    public const string FormatChat = "chat";
+    public const string FormatPreference = "preference";
+    public const string FormatReinforcement = "reinforcement";
+
+    public static Task<DatasetReport> ValidateAsync(Stream jsonl, CancellationToken cancellationToken = default) =>
+        ValidateAsync(jsonl, null, cancellationToken);
+
+    public static async Task<DatasetReport> ValidateAsync(Stream jsonl, DatasetCheckOptions? options, CancellationToken cancellationToken = default)
     {
-        var state = new ValidationState();
-        long bytes = 0;
-        var lineNumber = 0;
-        await foreach (var line in JsonlLines.ReadAsync(jsonl, cancellationToken))
+        options ??= DatasetCheckOptions.Default;
+        var model = options.Catalog.Find(options.Model ?? ModelCatalog.DefaultModel, options.Provider);
+        var unknownModel = model is null && options.Model is not null;
+        model ??= options.Catalog.Find(ModelCatalog.DefaultModel) ?? ModelCatalog.Default.Find(ModelCatalog.DefaultModel)!;
+        TokenCounter.WarmUp();
+
+        var workerCount = Math.Max(1, options.MaxDegreeOfParallelism ?? Environment.ProcessorCount);
+        var batches = Channel.CreateBounded<LineBatch>(new BoundedChannelOptions(workerCount * 2)
         {
-            lineNumber++;
-            bytes += line.Length + 1;
-            var content = line;
-            if (lineNumber == 1 && content.Span.StartsWith(Utf8ByteOrderMark))
-            {
-                state.Error(1, "byte_order_mark", "The file starts with a byte order mark; save it as UTF-8 without BOM.");
-                content = content[Utf8ByteOrderMark.Length..];
-            }
-            if (!Utf8.IsValid(content.Span))
-            {
-                state.ExampleCount++;
-                state.Error(lineNumber, "invalid_utf8", "This line is not valid UTF-8; save the file as UTF-8.");
-                continue;
-            }
-            if (IsBlank(content.Span)) continue;
-            CheckExample(content, lineNumber, state);
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        var workers = new Task<CheckTally>[workerCount];
+        for (var i = 0; i < workerCount; i++)
+        {
+            workers[i] = Task.Run(() => CheckBatchesAsync(batches.Reader, model, failed.Token), failed.Token);
+            _ = workers[i].ContinueWith(_ => failed.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
-        if (state.ExampleCount == 0)
-        {
-            state.Error(Math.Max(lineNumber, 1), "empty_file", "The file holds no examples.");
-        }
-        else if (state.ExampleCount < MinimumExamples)
-        {
-            state.Error(lineNumber, "too_few_examples", $"The file has {state.ExampleCount} examples; fine-tuning needs at least {MinimumExamples}.");
-        }
-
-        return state.ToReport(bytes);
-    }
-
-    private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0;
-
-    private static void CheckExample(ReadOnlyMemory<byte> line, int lineNumber, ValidationState state)
-    {
-        state.ExampleCount++;
-        JsonDocument document;
+        ReadSummary read;
         try
         {
-            document = JsonDocument.Parse(line);
+            read = await ReadBatchesAsync(jsonl, batches.Writer, options.BatchBytes, options.MaxFileBytes, failed.Token);
+            batches.Writer.TryComplete();
         }
-        catch (JsonException e)
+        catch (Exception e)
         {
-            state.Error(lineNumber, "invalid_json", $"This line is not valid JSON: {e.Message}");
-            return;
+            batches.Writer.TryComplete(e);
+            await failed.CancelAsync();
+            await Task.WhenAll(workers).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (workers.FirstOrDefault(worker => worker.IsFaulted) is { Exception: { } workerFailure })
+                throw workerFailure.InnerException ?? workerFailure;
+            throw;
         }
 
-        using (document)
+        CheckTally[] tallies;
+        try
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                state.Error(lineNumber, "data_type", "Each line must be a JSON object.", "$");
-                return;
-            }
-            if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
-            {
-                state.Error(lineNumber, "missing_messages_list", "The example has no \"messages\" list.", "$.messages");
-                return;
-            }
+            tallies = await Task.WhenAll(workers);
+        }
+        finally
+        {
+            while (batches.Reader.TryRead(out var left)) left.Return();
+        }
 
-            var hasAssistant = false;
-            var index = 0;
-            foreach (var message in messages.EnumerateArray())
+        var tally = tallies[0];
+        for (var i = 1; i < tallies.Length; i++) tally.Merge(tallies[i]);
+        return DatasetReportBuilder.Build(tally, read, model, unknownModel ? options.Model : null, options);
+    }
+
+    private static async Task<CheckTally> CheckBatchesAsync(ChannelReader<LineBatch> batches, ModelEntry model, CancellationToken cancellationToken)
+    {
+        var tally = new CheckTally(MaxErrorsPerCode);
+        var checker = new ExampleChecker(tally, model);
+        await foreach (var batch in batches.ReadAllAsync(cancellationToken))
+        {
+            try
             {
-                var path = $"$.messages[{index++}]";
-                if (message.ValueKind != JsonValueKind.Object)
+                ReadOnlyMemory<byte> memory = batch.Buffer.AsMemory(0, batch.Length);
+                var lineNumber = batch.FirstLine;
+                while (!memory.IsEmpty)
                 {
-                    state.Error(lineNumber, "data_type", "Each message must be a JSON object.", path);
+                    var newline = memory.Span.IndexOf((byte)'\n');
+                    var line = newline >= 0 ? memory[..newline] : memory;
+                    if (!line.IsEmpty && line.Span[^1] == (byte)'\r') line = line[..^1];
+                    checker.CheckLine(line, lineNumber++);
+                    memory = newline >= 0 ? memory[(newline + 1)..] : ReadOnlyMemory<byte>.Empty;
+                }
+            }
+            finally
+            {
+                batch.Return();
+            }
+        }
+        return tally;
+    }
+
+    // Cuts the stream into batches that end at a line end (the last may not), numbering their first lines.
+    private static async Task<ReadSummary> ReadBatchesAsync(Stream stream, ChannelWriter<LineBatch> batches, int batchBytes, long maxFileBytes, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(batchBytes);
+        int filled = 0, nextLine = 1, lines = 0, tooLargeLine = 0;
+        long bytes = 0;
+        try
+        {
+            while (true)
+            {
+                var read = 0;
+                while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+                    filled += read;
+                var atEnd = filled < buffer.Length;
+
+                var cut = atEnd ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                if (cut == 0 && !atEnd)
+                {
+                    // One line longer than the buffer: grow it and read on.
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
                     continue;
                 }
-                state.MessageCount++;
-                foreach (var property in message.EnumerateObject())
-                {
-                    if (!KnownMessageKeys.Contains(property.Name))
-                        state.Error(lineNumber, "message_unrecognized_key", $"The message has an unrecognized key \"{property.Name}\".", $"{path}.{property.Name}");
-                }
-                if (!message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
-                {
-                    state.Error(lineNumber, "message_missing_key", "The message has no \"role\".", $"{path}.role");
-                    continue;
-                }
-                var roleName = role.GetString()!;
-                if (!KnownRoles.Contains(roleName))
-                {
-                    state.Error(lineNumber, "unrecognized_role", $"\"{roleName}\" is not a role; use system, developer, user, assistant or tool.", $"{path}.role");
-                    continue;
-                }
-                state.CountRole(roleName);
-                if (roleName == "assistant") hasAssistant = true;
 
-                var hasContent = message.TryGetProperty("content", out var content)
-                    && content.ValueKind is JsonValueKind.String or JsonValueKind.Array;
-                var hasToolCalls = message.TryGetProperty("tool_calls", out _) || message.TryGetProperty("function_call", out _);
-                if (!hasContent && !hasToolCalls)
-                    state.Error(lineNumber, "missing_content", "The message has no \"content\".", $"{path}.content");
+                var batch = buffer.AsSpan(0, cut);
+                var newlines = batch.Count((byte)'\n');
+                var batchLines = newlines + (cut > 0 && batch[^1] != (byte)'\n' ? 1 : 0);
+                if (tooLargeLine == 0 && bytes + cut > maxFileBytes)
+                    tooLargeLine = nextLine + batch[..(int)(maxFileBytes - bytes)].Count((byte)'\n');
+                bytes += cut;
+
+                var next = ArrayPool<byte>.Shared.Rent(Math.Max(batchBytes, filled - cut));
+                buffer.AsSpan(cut, filled - cut).CopyTo(next);
+                if (cut > 0) await batches.WriteAsync(new LineBatch(buffer, cut, nextLine), cancellationToken);
+                else ArrayPool<byte>.Shared.Return(buffer);
+                buffer = next;
+                filled -= cut;
+                nextLine += batchLines;
+                lines += batchLines;
+                if (atEnd) return new ReadSummary(bytes, lines, tooLargeLine);
             }
-
-            if (!hasAssistant)
-                state.Error(lineNumber, "example_missing_assistant_message", "The example has no assistant message to learn from.", "$.messages");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    private sealed class ValidationState
+    internal readonly record struct ReadSummary(long Bytes, int Lines, int TooLargeLine);
+
+    private readonly record struct LineBatch(byte[] Buffer, int Length, int FirstLine)
     {
-        private readonly List<DatasetProblem> _errors = [];
-        private readonly Dictionary<string, int> _errorsPerCode = [];
-        private readonly Dictionary<string, int> _messagesPerRole = [];
-
-        public int ExampleCount;
-        public int MessageCount;
-
-        public void CountRole(string role) => _messagesPerRole[role] = _messagesPerRole.GetValueOrDefault(role) + 1;
-
-        public void Error(int line, string code, string message, string? path = null)
-        {
-            var count = _errorsPerCode[code] = _errorsPerCode.GetValueOrDefault(code) + 1;
-            if (count <= MaxErrorsPerCode) _errors.Add(new DatasetProblem(line, code, message, path));
-        }
-
-        public DatasetReport ToReport(long bytes)
-        {
-            var errors = _errors.ToList();
-            foreach (var (code, count) in _errorsPerCode.Where(pair => pair.Value > MaxErrorsPerCode))
-            {
-                errors.Add(new DatasetProblem(0, code, $"{count - MaxErrorsPerCode} more \"{code}\" errors are not listed."));
-            }
-            return new DatasetReport(
-                Valid: _errorsPerCode.Count == 0,
-                Format: "chat",
-                ExampleCount: ExampleCount,
-                Errors: errors,
-                Warnings: [],
-                Stats: new DatasetStats(bytes, MessageCount, _messagesPerRole));
-        }
+        public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
     }
 }

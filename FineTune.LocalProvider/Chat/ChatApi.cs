@@ -46,15 +46,13 @@ public static class ChatApi
             ChatCompletionStream.Fingerprint));
     }
 
-    public static async Task<Results<Ok<ResponseObject>, JsonHttpResult<OpenAIErrorBody>>> CreateResponse(
+    public static async Task<Results<Ok<ResponseObject>, ResponseStream, JsonHttpResult<OpenAIErrorBody>>> CreateResponse(
         HttpRequest request, ModelRegistry models, TimeProvider time, CancellationToken cancellationToken)
     {
         if (await JsonBody.ReadObjectAsync(request, cancellationToken) is not { } body)
             return OpenAIErrors.BadRequest("We could not parse the JSON body of your request. The body must be a JSON object.");
         if (body.String("model") is not { } model)
             return OpenAIErrors.BadRequest("Missing required parameter: 'model'.", "model", "missing_required_parameter");
-        if (body.Flag("stream"))
-            return OpenAIErrors.BadRequest("The local provider does not stream responses; use chat completions to stream.", "stream", "unsupported_value");
         if (!ModelResponder.Exists(models, model)) return ModelsApi.ModelNotFound(model);
 
         string prompt;
@@ -82,7 +80,7 @@ public static class ChatApi
         var generation = ModelResponder.Respond(models, model, prompt, maxOutputTokens ?? ModelResponder.DefaultMaxTokens);
         var status = generation.ReachedLimit ? "incomplete" : "completed";
         var output = new ResponseOutputMessage(OpenAIIds.New("msg_"), status, "assistant", [new ResponseOutputText(generation.Text, [])]);
-        return TypedResults.Ok(new ResponseObject(
+        var result = new ResponseObject(
             Id: OpenAIIds.New("resp_"),
             CreatedAt: time.GetUtcNow().ToUnixTimeSeconds(),
             Status: status,
@@ -100,6 +98,7 @@ public static class ChatApi
             TopP: 1,
             Truncation: "disabled",
             Usage: new ResponseUsage(inputTokens, new InputTokensDetails(0), generation.TokenCount, new OutputTokensDetails(0), inputTokens + generation.TokenCount),
-            Metadata: new Dictionary<string, string>()));
+            Metadata: new Dictionary<string, string>());
+        return body.Flag("stream") ? new ResponseStream(result) : TypedResults.Ok(result);
     }
 }

@@ -53,7 +53,7 @@ public sealed record ResponseObject(
     IReadOnlyList<object> Tools,
     double TopP,
     string Truncation,
-    ResponseUsage Usage,
+    ResponseUsage? Usage,
     IReadOnlyDictionary<string, string> Metadata)
 {
     public string Object => "response";

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace FineTune.LocalProvider.Files;
 
 // Uploaded files on disk under <data>/files: the content as <id>, its metadata as <id>.json, so
-// that files survive a restart even though jobs do not.
+// that files survive a restart.
 public sealed class FileStore
 {
     private readonly string _directory;

@@ -1,11 +1,13 @@
 using FineTune.LocalProvider.OpenAI;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FineTune.LocalProvider.Files;
 
 public static class FilesApi
 {
-    private static readonly HashSet<string> UploadPurposes = ["fine-tune", "assistants", "batch", "vision", "user_data", "evals"];
+    public static readonly IReadOnlySet<string> UploadPurposes = new HashSet<string>(["fine-tune", "assistants", "batch", "vision", "user_data", "evals"]);
 
     public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder app)
     {
@@ -19,14 +21,17 @@ public static class FilesApi
     }
 
     public static async Task<Results<Ok<FileObject>, JsonHttpResult<OpenAIErrorBody>>> UploadFile(
-        HttpRequest request, FileStore files, CancellationToken cancellationToken)
+        HttpRequest request, FileStore files, IOptions<LocalProviderOptions> options, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
             return OpenAIErrors.BadRequest("Expected a multipart/form-data body with the fields 'file' and 'purpose'.");
-        var form = await request.ReadFormAsync(cancellationToken);
+        var maxBytes = options.Value.MaxFileBytes;
+        var form = await ReadLimitedFormAsync(request, maxBytes, cancellationToken);
+        if (form is null) return FileTooLarge(maxBytes);
         var upload = form.Files.GetFile("file");
         if (upload is null)
             return OpenAIErrors.BadRequest("Missing required parameter: 'file'.", "file", "missing_required_parameter");
+        if (upload.Length > maxBytes) return FileTooLarge(maxBytes);
         var purpose = form["purpose"].ToString();
         if (string.IsNullOrEmpty(purpose))
             return OpenAIErrors.BadRequest("Missing required parameter: 'purpose'.", "purpose", "missing_required_parameter");
@@ -63,6 +68,30 @@ public static class FilesApi
 
     public static Results<Ok<DeletedObject>, JsonHttpResult<OpenAIErrorBody>> DeleteFile(string fileId, FileStore files) =>
         files.Delete(fileId) ? TypedResults.Ok(new DeletedObject(fileId, "file", true)) : FileNotFound(fileId);
+
+    // Reads a multipart form whose file part may be up to maxBytes (Kestrel's and the form
+    // reader's defaults are far lower); null when the body is larger than that.
+    public static async Task<IFormCollection?> ReadLimitedFormAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        // Room for the other fields and the multipart boundaries around the file.
+        var bodyLimit = maxBytes + 1024 * 1024;
+        if (request.ContentLength > bodyLimit) return null;
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            sizeFeature.MaxRequestBodySize = bodyLimit;
+        request.HttpContext.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is BadHttpRequestException or InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    public static JsonHttpResult<OpenAIErrorBody> FileTooLarge(long maxBytes) =>
+        OpenAIErrors.Create(StatusCodes.Status413RequestEntityTooLarge,
+            $"File is too large: the maximum is {maxBytes / (1024 * 1024)} MB. Use the Uploads API (/v1/uploads) for bigger files.", "file", "file_too_large");
 
     private static JsonHttpResult<OpenAIErrorBody> FileNotFound(string fileId) =>
         OpenAIErrors.NotFound($"No such File object: {fileId}", "id", "file_not_found");

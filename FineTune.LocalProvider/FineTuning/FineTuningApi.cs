@@ -127,18 +127,24 @@ public static class FineTuningApi
 
         JsonElement? hyperparameters = body.Object("hyperparameters");
         var hyperparametersParam = "hyperparameters";
+        var methodType = MethodTypes.Supervised;
         if (body.Has("method"))
         {
             if (body.Object("method") is not { } method) return Fail("method must be an object.", "method", "invalid_type");
-            var type = method.String("type") ?? "supervised";
-            if (type != "supervised")
-                return Fail($"The local provider trains only with method type 'supervised', not '{type}'.", "method.type", "unsupported_value");
-            hyperparameters = method.Object("supervised")?.Object("hyperparameters") ?? hyperparameters;
-            hyperparametersParam = "method.supervised.hyperparameters";
+            methodType = method.String("type") ?? MethodTypes.Supervised;
+            if (methodType is not (MethodTypes.Supervised or MethodTypes.Dpo))
+                return Fail($"The local provider trains with method type 'supervised' or 'dpo', not '{methodType}'.", "method.type", "unsupported_value");
+            hyperparameters = method.Object(methodType)?.Object("hyperparameters") ?? hyperparameters;
+            hyperparametersParam = $"method.{methodType}.hyperparameters";
         }
 
         int? epochs = null, batchSize = null;
-        double? learningRate = null;
+        double? learningRate = null, beta = null;
+        if (methodType == MethodTypes.Dpo && hyperparameters is { } dpo)
+        {
+            if (Choice(dpo, "beta", 1e-6, 2, wholeNumber: false, hyperparametersParam, out var chosenBeta) is { } betaError) return (null, betaError);
+            beta = chosenBeta;
+        }
         if (hyperparameters is { } chosen)
         {
             if (Choice(chosen, "n_epochs", 1, 50, wholeNumber: true, hyperparametersParam, out var e) is { } epochsError) return (null, epochsError);
@@ -148,7 +154,21 @@ public static class FineTuningApi
             batchSize = (int?)b;
             learningRate = l;
         }
-        return (new JobRequest(model, trainingFile, validationFile, suffix, epochs, batchSize, learningRate), null);
+        Dictionary<string, string>? metadata = null;
+        if (body.Has("metadata"))
+        {
+            if (body.Object("metadata") is not { } given) return Fail("metadata must be an object of string values.", "metadata", "invalid_type");
+            metadata = [];
+            foreach (var pair in given.EnumerateObject())
+            {
+                if (pair.Value.ValueKind != JsonValueKind.String) return Fail($"metadata.{pair.Name} must be a string.", $"metadata.{pair.Name}", "invalid_type");
+                if (pair.Name.Length > 64) return Fail("metadata keys must be at most 64 characters.", "metadata", "invalid_value");
+                if (pair.Value.GetString()!.Length > 512) return Fail("metadata values must be at most 512 characters.", $"metadata.{pair.Name}", "invalid_value");
+                metadata[pair.Name] = pair.Value.GetString()!;
+            }
+            if (metadata.Count > 16) return Fail("metadata can have at most 16 keys.", "metadata", "invalid_value");
+        }
+        return (new JobRequest(model, trainingFile, validationFile, suffix, epochs, batchSize, learningRate, methodType, beta, metadata), null);
     }
 
     // A hyperparameter is absent or "auto" (null), or a number within its range.

@@ -23,7 +23,7 @@ public sealed record FineTuningJobObject(
     string? UserProvidedSuffix,
     MethodObject Method,
     object? Integrations,
-    object? Metadata)
+    IReadOnlyDictionary<string, string>? Metadata)
 {
     public string Object => "fine_tuning.job";
 }
@@ -31,11 +31,19 @@ public sealed record FineTuningJobObject(
 public sealed record JobErrorObject(string Code, string Message, string? Param);
 
 // Each value is "auto" or the number chosen; once a job runs, the resolved numbers.
-public sealed record HyperparametersObject(object NEpochs, object BatchSize, object LearningRateMultiplier);
+// Beta only for DPO.
+public sealed record HyperparametersObject(
+    object NEpochs,
+    object BatchSize,
+    object LearningRateMultiplier,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? Beta = null);
 
-public sealed record MethodObject(string Type, SupervisedMethodObject Supervised);
+public sealed record MethodObject(
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MethodHyperparameters? Supervised,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MethodHyperparameters? Dpo);
 
-public sealed record SupervisedMethodObject(HyperparametersObject Hyperparameters);
+public sealed record MethodHyperparameters(HyperparametersObject Hyperparameters);
 
 public sealed record JobEventObject(string Id, long CreatedAt, string Level, string Message, object? Data, string Type)
 {
@@ -48,7 +56,9 @@ public sealed record MetricsData(
     double TrainMeanTokenAccuracy,
     int TotalSteps,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ValidLoss,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ValidMeanTokenAccuracy);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ValidMeanTokenAccuracy,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? FullValidLoss,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? FullValidMeanTokenAccuracy);
 
 public sealed record CheckpointObject(
     string Id,
@@ -70,6 +80,12 @@ public sealed record CheckpointMetrics(
     double? FullValidLoss,
     double? FullValidMeanTokenAccuracy);
 
+public static class MethodTypes
+{
+    public const string Supervised = "supervised";
+    public const string Dpo = "dpo";
+}
+
 // What a create request asked for; null hyperparameters mean "auto".
 public sealed record JobRequest(
     string Model,
@@ -78,4 +94,25 @@ public sealed record JobRequest(
     string? Suffix,
     int? NEpochs,
     int? BatchSize,
-    double? LearningRateMultiplier);
+    double? LearningRateMultiplier,
+    string Method = MethodTypes.Supervised,
+    double? Beta = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
+
+// Everything a job is, as kept on disk (its events are kept beside it, one JSON line each).
+public sealed record JobState(
+    string Id,
+    long Sequence,
+    JobRequest Request,
+    int Seed,
+    DateTimeOffset CreatedAt,
+    string? IdempotencyKey,
+    string Status,
+    JobErrorObject? Error,
+    Training.TrainingSettings? Settings,
+    string? PlannedModel,
+    string? FineTunedModel,
+    long? TrainedTokens,
+    DateTimeOffset? FinishedAt,
+    IReadOnlyList<string> ResultFiles,
+    IReadOnlyList<CheckpointObject> Checkpoints);

@@ -22,6 +22,12 @@ public sealed class JobRunner(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Jobs the previous process left unfinished go first, in the order they were created.
+        foreach (var job in jobs.OldestFirst())
+        {
+            if (job.RecoverAfterRestart()) queue.Enqueue(job.Id);
+        }
+
         using var slots = new SemaphoreSlim(options.Value.MaxConcurrentJobs);
         var running = new List<Task>();
         try
@@ -49,7 +55,9 @@ public sealed class JobRunner(
         await job.Execution.WaitAsync(cancellationToken);
         try
         {
-            job.Training ??= await PrepareAsync(job, cancellationToken);
+            job.Training ??= job.Status == JobStatuses.ValidatingFiles
+                ? await PrepareAsync(job, cancellationToken)
+                : await RestoreAsync(job, cancellationToken);
             if (job.Training is not { } training) return;
             var message = training.Run.CompletedSteps == 0 ? "Fine-tuning job started" : "Fine-tuning job resumed";
             if (!job.TryMove(JobStatuses.Queued, JobStatuses.Running, message)) return;
@@ -88,12 +96,37 @@ public sealed class JobRunner(
         }
 
         var settings = Resolve(request, training.Count, job.Seed);
-        job.Resolve(settings);
         var run = new TrainingRun(training, validation, settings);
         var modelName = $"ft:{request.Model}:{ModelRegistry.Organization}:{request.Suffix}:{OpenAIIds.New("", 8)}";
+        job.Resolve(settings, modelName);
         if (!job.TryMove(JobStatuses.ValidatingFiles, JobStatuses.Queued, "Files validated, moving job to queued state")) return null;
         logger.LogInformation("Job {JobId} validated {ExampleCount} examples: {Epochs} epochs of {StepsPerEpoch} steps",
             job.Id, training.Count, settings.Epochs, run.StepsPerEpoch);
+        return new JobTraining(run, modelName);
+    }
+
+    // A job that was queued, running or paused when the previous process stopped: the same run,
+    // continued from its latest checkpoint (or from the start when it had none yet).
+    private async Task<JobTraining?> RestoreAsync(FineTuningJob job, CancellationToken cancellationToken)
+    {
+        if (job.Settings is not { } settings || job.PlannedModel is not { } modelName)
+        {
+            job.Fail(new JobErrorObject("server_error", "The job's training state was lost in a restart of the local provider.", null));
+            return null;
+        }
+        var training = await LoadAsync(job, job.Request.TrainingFile, "training", cancellationToken);
+        if (training is null) return null;
+        IReadOnlyList<TrainingExample> validation = [];
+        if (job.Request.ValidationFile is { } validationFile)
+        {
+            var loaded = await LoadAsync(job, validationFile, "validation", cancellationToken);
+            if (loaded is null) return null;
+            validation = loaded;
+        }
+        var run = new TrainingRun(training, validation, settings);
+        if (job.LatestCheckpoint is { } checkpoint && models.FindFineTuned(checkpoint.FineTunedModelCheckpoint) is { } saved)
+            run.RestoreFrom(saved.Model, checkpoint.StepNumber);
+        logger.LogInformation("Job {JobId} restored at step {Step} of {TotalSteps}", job.Id, run.CompletedSteps, run.TotalSteps);
         return new JobTraining(run, modelName);
     }
 
@@ -108,9 +141,11 @@ public sealed class JobRunner(
             return null;
         }
 
+        var isDpo = job.Request.Method == MethodTypes.Dpo;
+        var checkOptions = new DatasetCheckOptions { Format = isDpo ? DatasetValidator.FormatPreference : DatasetValidator.FormatChat };
         DatasetReport report;
         await using (var content = files.OpenRead(file))
-            report = await DatasetValidator.ValidateAsync(content, cancellationToken);
+            report = await DatasetValidator.ValidateAsync(content, checkOptions, cancellationToken);
         if (!report.Valid)
         {
             var problems = report.Errors.Take(3).Select(error => error.Line > 0 ? $"Line {error.Line}: {error.Message}" : error.Message);
@@ -122,7 +157,9 @@ public sealed class JobRunner(
 
         await using (var content = files.OpenRead(file))
         {
-            var examples = await TrainingData.LoadAsync(content, cancellationToken);
+            var examples = isDpo
+                ? await TrainingData.LoadPreferencesAsync(content, cancellationToken)
+                : await TrainingData.LoadAsync(content, cancellationToken);
             if (examples.Count > 0) return examples;
         }
         job.Fail(new JobErrorObject(code, $"The {kind} file {fileId} has no assistant message with a non-zero weight to learn from.", param));
@@ -135,12 +172,20 @@ public sealed class JobRunner(
         Epochs: request.NEpochs ?? (exampleCount <= 1_000 ? 3 : exampleCount <= 10_000 ? 2 : 1),
         BatchSize: Math.Min(request.BatchSize ?? Math.Clamp((int)Math.Round(exampleCount * 0.002), 1, 256), exampleCount),
         LearningRateMultiplier: request.LearningRateMultiplier ?? 2,
-        Seed: seed);
+        Seed: seed,
+        Beta: request.Beta ?? 0.1,
+        Method: request.Method);
 
     private async Task TrainAsync(FineTuningJob job, JobTraining training, CancellationToken cancellationToken)
     {
         var run = training.Run;
         var delay = options.Value.StepDelay;
+        // Steps already reported before a restart are trained again silently: the run is
+        // deterministic, so they come out as they were reported.
+        var reported = job.LastReportedStep;
+        var lastCheckpoint = job.LatestCheckpoint?.StepNumber ?? 0;
+        var started = time.GetUtcNow();
+        var startStep = run.CompletedSteps;
         while (!run.IsComplete)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -154,9 +199,13 @@ public sealed class JobRunner(
 
             var metrics = run.NextStep();
             if (job.Status == JobStatuses.Cancelled) return;
-            Record(job, training, metrics, run.TotalSteps);
-            if (metrics.EndsEpoch) AddCheckpoint(job, training, metrics);
+            var full = metrics.EndsEpoch ? run.EvaluateFullValidation() : null;
+            if (metrics.Step > reported) Record(job, metrics, full, run.TotalSteps);
+            if (metrics.EndsEpoch && metrics.Step > lastCheckpoint) AddCheckpoint(job, training, metrics, full);
+            if (metrics.Step <= reported) continue;
 
+            var perStep = (time.GetUtcNow() - started) / (run.CompletedSteps - startStep);
+            job.EstimateFinish(time.GetUtcNow() + perStep * (run.TotalSteps - run.CompletedSteps));
             if (delay > TimeSpan.Zero && !run.IsComplete)
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(wake, cancellationToken);
@@ -170,7 +219,7 @@ public sealed class JobRunner(
             }
         }
 
-        var csv = new MemoryStream(Encoding.UTF8.GetBytes(training.ResultsCsv.ToString()));
+        var csv = new MemoryStream(Encoding.UTF8.GetBytes(ResultsCsv(job.MetricsByStep())));
         var resultFile = await files.SaveAsync(csv, "step_metrics.csv", "fine-tune-results", cancellationToken);
         // Registered before the job says succeeded, so a client that sees success can use the model.
         models.Add(new FineTunedModel(training.ModelName, job.Request.Model, time.GetUtcNow(), run.Model));
@@ -182,19 +231,26 @@ public sealed class JobRunner(
         logger.LogInformation("Job {JobId} succeeded: {Model} after {TotalSteps} steps", job.Id, training.ModelName, run.TotalSteps);
     }
 
-    private static void Record(FineTuningJob job, JobTraining training, StepMetrics metrics, int totalSteps)
+    private static void Record(FineTuningJob job, StepMetrics metrics, Evaluation? full, int totalSteps)
     {
         var message = string.Create(CultureInfo.InvariantCulture, $"Step {metrics.Step}/{totalSteps}: training loss={metrics.TrainLoss:F4}")
-            + (metrics.ValidLoss is { } validLoss ? string.Create(CultureInfo.InvariantCulture, $", validation loss={validLoss:F4}") : "");
+            + (metrics.ValidLoss is { } validLoss ? string.Create(CultureInfo.InvariantCulture, $", validation loss={validLoss:F4}") : "")
+            + (full is not null ? string.Create(CultureInfo.InvariantCulture, $", full validation loss={full.Loss:F4}") : "");
         job.AddEvent("info", message, new MetricsData(metrics.Step, metrics.TrainLoss, metrics.TrainMeanTokenAccuracy, totalSteps,
-            metrics.ValidLoss, metrics.ValidMeanTokenAccuracy), "metrics");
-        training.ResultsCsv.Append(CultureInfo.InvariantCulture,
-            $"{metrics.Step},{metrics.TrainLoss},{metrics.TrainMeanTokenAccuracy},{metrics.ValidLoss},{metrics.ValidMeanTokenAccuracy}\n");
+            metrics.ValidLoss, metrics.ValidMeanTokenAccuracy, full?.Loss, full?.MeanTokenAccuracy), "metrics");
     }
 
-    private void AddCheckpoint(FineTuningJob job, JobTraining training, StepMetrics metrics)
+    // OpenAI's results file: one row per step, validation columns empty where not measured.
+    public static string ResultsCsv(IEnumerable<MetricsData> steps)
     {
-        var full = training.Run.EvaluateFullValidation();
+        var csv = new StringBuilder("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n");
+        foreach (var step in steps)
+            csv.Append(CultureInfo.InvariantCulture, $"{step.Step},{step.TrainLoss},{step.TrainMeanTokenAccuracy},{step.ValidLoss},{step.ValidMeanTokenAccuracy}\n");
+        return csv.ToString();
+    }
+
+    private void AddCheckpoint(FineTuningJob job, JobTraining training, StepMetrics metrics, Evaluation? full)
+    {
         var name = $"{training.ModelName}:ckpt-step-{metrics.Step}";
         var now = time.GetUtcNow();
         models.Add(new FineTunedModel(name, job.Request.Model, now, training.Run.Model.Snapshot()));

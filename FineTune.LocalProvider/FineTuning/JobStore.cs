@@ -2,13 +2,27 @@ using System.Collections.Concurrent;
 
 namespace FineTune.LocalProvider.FineTuning;
 
-// Jobs live in memory only; a restart forgets them (the files they used stay on disk).
+// Every job, in memory for reading and in the journal on disk for surviving a restart.
 public sealed class JobStore
 {
     private readonly ConcurrentDictionary<string, FineTuningJob> _jobs = new();
     private readonly Dictionary<string, string> _jobIdByIdempotencyKey = [];
     private readonly Lock _idempotencyGate = new();
+    private readonly JobJournal _journal;
     private long _sequence;
+
+    public JobStore(JobJournal journal, TimeProvider time, ILogger<JobStore> logger)
+    {
+        _journal = journal;
+        foreach (var (state, events) in journal.LoadAll())
+        {
+            var job = FineTuningJob.Restore(state, events, time, journal);
+            _jobs[job.Id] = job;
+            if (job.IdempotencyKey is { } key) _jobIdByIdempotencyKey[key] = job.Id;
+            _sequence = Math.Max(_sequence, job.Sequence);
+        }
+        logger.LogInformation("Loaded {JobCount} jobs from the journal", _jobs.Count);
+    }
 
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
@@ -29,10 +43,13 @@ public sealed class JobStore
                 if (_jobIdByIdempotencyKey.TryGetValue(idempotencyKey, out var existing)) return (_jobs[existing], false);
                 _jobIdByIdempotencyKey[idempotencyKey] = job.Id;
             }
+            job.StartJournal(_journal, idempotencyKey);
             _jobs[job.Id] = job;
             return (job, true);
         }
     }
 
     public IReadOnlyList<FineTuningJob> NewestFirst() => _jobs.Values.OrderByDescending(job => job.Sequence).ToList();
+
+    public IReadOnlyList<FineTuningJob> OldestFirst() => _jobs.Values.OrderBy(job => job.Sequence).ToList();
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using FineTune.LocalProvider.Training;
 
 namespace FineTune.LocalProvider.FineTuning;
@@ -8,5 +7,4 @@ public sealed class JobTraining(TrainingRun run, string modelName)
 {
     public TrainingRun Run { get; } = run;
     public string ModelName { get; } = modelName;
-    public StringBuilder ResultsCsv { get; } = new("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n");
 }

@@ -37,7 +37,8 @@ public sealed class LanguageModel
     public static LanguageModel Create(IEnumerable<TrainingExample> examples, Random random)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var token in examples.SelectMany(example => example.Segments).SelectMany(segment => segment.Targets))
+        foreach (var token in examples.SelectMany(example => example.Rejected is { } rejected ? [.. example.Segments, rejected] : example.Segments)
+                     .SelectMany(segment => segment.Targets))
             counts[token] = counts.GetValueOrDefault(token) + 1;
         // Rare tokens beyond the cap become <unk>, which bounds memory on large files.
         string[] vocabulary = ["<|end|>", "<|unk|>", .. counts
@@ -49,6 +50,36 @@ public sealed class LanguageModel
     }
 
     public LanguageModel Snapshot() => new(_vocabulary, (float[])_bias.Clone(), (float[])_weights.Clone());
+
+    // Takes over the parameters of a snapshot of this model (a checkpoint), to continue from it.
+    public void CopyParametersFrom(LanguageModel snapshot)
+    {
+        if (!snapshot._vocabulary.SequenceEqual(_vocabulary) || snapshot._weights.Length != _weights.Length)
+            throw new InvalidOperationException("The snapshot was not taken from a model with this vocabulary.");
+        snapshot._bias.CopyTo(_bias, 0);
+        snapshot._weights.CopyTo(_weights, 0);
+    }
+
+    public void WriteTo(BinaryWriter writer)
+    {
+        writer.Write(FeatureBuckets);
+        writer.Write(_vocabulary.Length);
+        foreach (var token in _vocabulary) writer.Write(token);
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_bias.AsSpan()));
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_weights.AsSpan()));
+    }
+
+    public static LanguageModel ReadFrom(BinaryReader reader)
+    {
+        if (reader.ReadInt32() != FeatureBuckets) throw new InvalidDataException("The model was saved with a different number of feature buckets.");
+        var vocabulary = new string[reader.ReadInt32()];
+        for (var i = 0; i < vocabulary.Length; i++) vocabulary[i] = reader.ReadString();
+        var bias = new float[vocabulary.Length];
+        var weights = new float[FeatureBuckets * vocabulary.Length];
+        reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bias.AsSpan()));
+        reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan()));
+        return new LanguageModel(vocabulary, bias, weights);
+    }
 
     // One gradient-descent step on the summed token cross-entropy of each example, averaged over
     // the batch. Returns the batch's mean token loss and accuracy measured before the update.
@@ -103,6 +134,111 @@ public sealed class LanguageModel
         }
         return tokens == 0 ? new Evaluation(0, 0) : new Evaluation(loss / tokens, (double)correct / tokens);
     }
+
+    // DPO: one step on -log sigmoid(beta * ((log p(chosen) - log p_ref(chosen)) - (log p(rejected) - log p_ref(rejected))))
+    // for each pair, averaged over the batch; reference is the model before training. Returns the
+    // batch's mean loss and the share of pairs the model already ranked the right way round.
+    public Evaluation TrainPreferenceBatch(IReadOnlyList<TrainingExample> batch, double learningRate, double beta, LanguageModel reference)
+    {
+        var gradients = new Dictionary<int, float[]>();
+        var biasGradient = new float[_vocabulary.Length];
+        double loss = 0;
+        var correct = 0;
+        foreach (var example in batch)
+        {
+            var (margin, chosen, rejected) = PreferenceMargin(example, beta, reference);
+            loss += Softplus(-margin);
+            if (margin > 0) correct++;
+            // d loss / d log p(chosen) = -beta * (1 - sigmoid(margin)); the opposite for rejected.
+            var weight = (float)(beta / (1 + Math.Exp(margin)));
+            AccumulateGradient(chosen.Context, chosen.Targets, weight, gradients, biasGradient);
+            AccumulateGradient(rejected.Context, rejected.Targets, -weight, gradients, biasGradient);
+        }
+        Apply(gradients, biasGradient, (float)(learningRate / Math.Max(batch.Count, 1)));
+        return batch.Count == 0 ? new Evaluation(0, 0) : new Evaluation(loss / batch.Count, (double)correct / batch.Count);
+    }
+
+    public Evaluation EvaluatePreferences(IEnumerable<TrainingExample> examples, double beta, LanguageModel reference)
+    {
+        double loss = 0;
+        int correct = 0, count = 0;
+        foreach (var example in examples)
+        {
+            var margin = PreferenceMargin(example, beta, reference).Margin;
+            loss += Softplus(-margin);
+            if (margin > 0) correct++;
+            count++;
+        }
+        return count == 0 ? new Evaluation(0, 0) : new Evaluation(loss / count, (double)correct / count);
+    }
+
+    private (double Margin, (PromptContext Context, int[] Targets) Chosen, (PromptContext Context, int[] Targets) Rejected) PreferenceMargin(
+        TrainingExample example, double beta, LanguageModel reference)
+    {
+        var chosen = Encode(example.Segments[0]);
+        var rejected = Encode(example.Rejected ?? throw new InvalidOperationException("A preference example needs a rejected answer."));
+        var margin = beta * (SequenceLogProbability(chosen.Context, chosen.Targets) - reference.SequenceLogProbability(chosen.Context, chosen.Targets)
+            - SequenceLogProbability(rejected.Context, rejected.Targets) + reference.SequenceLogProbability(rejected.Context, rejected.Targets));
+        return (margin, chosen, rejected);
+    }
+
+    private (PromptContext Context, int[] Targets) Encode(TrainingSegment segment) =>
+        (new PromptContext(segment.Prompt), segment.Targets.Select(token => _ids.GetValueOrDefault(token, Unknown)).Append(EndOfText).ToArray());
+
+    private double SequenceLogProbability(PromptContext context, int[] targets)
+    {
+        var probabilities = new float[_vocabulary.Length];
+        Span<int> features = stackalloc int[MaxFeatures];
+        double total = 0;
+        int previous2 = StartOfText, previous = StartOfText;
+        for (var position = 0; position < targets.Length; position++)
+        {
+            Logits(features[..Features(context, previous2, previous, position, features)], probabilities);
+            total += LogSoftmaxInPlace(probabilities, targets[position]);
+            previous2 = previous;
+            previous = targets[position];
+        }
+        return total;
+    }
+
+    // Adds coefficient * d(-log p(targets))/d(parameters), shared out over the active features.
+    private void AccumulateGradient(PromptContext context, int[] targets, float coefficient, Dictionary<int, float[]> gradients, float[] biasGradient)
+    {
+        var vocabularySize = _vocabulary.Length;
+        var probabilities = new float[vocabularySize];
+        Span<int> features = stackalloc int[MaxFeatures];
+        int previous2 = StartOfText, previous = StartOfText;
+        for (var position = 0; position < targets.Length; position++)
+        {
+            var active = features[..Features(context, previous2, previous, position, features)];
+            Logits(active, probabilities);
+            LogSoftmaxInPlace(probabilities, targets[position]);
+            probabilities[targets[position]] -= 1;
+            var share = coefficient / active.Length;
+            for (var v = 0; v < vocabularySize; v++) biasGradient[v] += probabilities[v] * share;
+            foreach (var bucket in active)
+            {
+                if (!gradients.TryGetValue(bucket, out var row)) gradients[bucket] = row = new float[vocabularySize];
+                for (var v = 0; v < vocabularySize; v++) row[v] += probabilities[v] * share;
+            }
+            previous2 = previous;
+            previous = targets[position];
+        }
+    }
+
+    private void Apply(Dictionary<int, float[]> gradients, float[] biasGradient, float step)
+    {
+        var vocabularySize = _vocabulary.Length;
+        for (var v = 0; v < vocabularySize; v++) _bias[v] -= step * biasGradient[v];
+        foreach (var bucket in gradients.Keys.Order())
+        {
+            var row = gradients[bucket];
+            var weights = _weights.AsSpan(bucket * vocabularySize, vocabularySize);
+            for (var v = 0; v < vocabularySize; v++) weights[v] -= step * row[v];
+        }
+    }
+
+    private static double Softplus(double x) => x > 30 ? x : Math.Log(1 + Math.Exp(x));
 
     public Evaluation Evaluate(IEnumerable<TrainingExample> examples)
     {

@@ -15,10 +15,19 @@ namespace FineTune.LocalProvider.Tests;
 // The provider on a real loopback port, so that the official SDK talks to it over real HTTP.
 public class LocalProviderServer : WebApplicationFactory<Program>
 {
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "finetune-localprovider-tests", Guid.NewGuid().ToString("N"));
+    private readonly bool _ownsDataDirectory;
+    private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    public LocalProviderServer()
+    public LocalProviderServer() : this(null, null)
     {
+    }
+
+    // dataDirectory given: the caller owns it (a restart test starts a second server on it).
+    protected LocalProviderServer(string? dataDirectory, IReadOnlyDictionary<string, string?>? settings)
+    {
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? NewDataDirectory();
+        _settings = settings ?? new Dictionary<string, string?>();
         UseKestrel(0);
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -28,6 +37,10 @@ public class LocalProviderServer : WebApplicationFactory<Program>
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk-local-test");
     }
 
+    public static string NewDataDirectory() =>
+        Path.Combine(Path.GetTempPath(), "finetune-localprovider-tests", Guid.NewGuid().ToString("N"));
+
+    public string DataDirectory { get; }
     public Uri BaseAddress { get; }
     public OpenAIClient OpenAI { get; }
     public HttpClient Http { get; }
@@ -36,8 +49,9 @@ public class LocalProviderServer : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("FineTune:DataDirectory", _dataDirectory);
+        builder.UseSetting("FineTune:DataDirectory", DataDirectory);
         builder.UseSetting("LocalProvider:StepDelay", StepDelay.ToString());
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     public async Task<string> UploadAsync(string jsonl, string filename = "train.jsonl")
@@ -122,9 +136,20 @@ public class LocalProviderServer : WebApplicationFactory<Program>
         if (disposing)
         {
             Http.Dispose();
-            try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+            if (_ownsDataDirectory) DeleteDataDirectory(DataDirectory);
         }
     }
+
+    public static void DeleteDataDirectory(string directory)
+    {
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+// A server with its own settings and, optionally, a data directory that outlives it.
+public sealed class ConfiguredLocalProviderServer(string? dataDirectory, IReadOnlyDictionary<string, string?> settings)
+    : LocalProviderServer(dataDirectory, settings)
+{
 }
 
 // Slow enough to pause and cancel mid-run, fast enough for a test.

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using FineTune.Core;
+using FineTune.Core.Datasets;
+
+namespace FineTune.Cli;
+
+// finetune validate FILE [--model M] [--json]: the dataset checker without a server, for CI.
+// Exit codes: 0 valid, 1 the dataset has errors, 2 the command itself is wrong (usage, missing file).
+public static class FineTuneCommand
+{
+    public const int Valid = 0;
+    public const int Invalid = 1;
+    public const int UsageError = 2;
+
+    private static readonly JsonSerializerOptions IndentedJson = new(FineTuneJson.Options) { WriteIndented = true };
+
+    public const string Usage = """
+        Usage: finetune validate FILE [--model MODEL] [--json]
+
+          FILE           a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
+          --model MODEL  the model to check against (context limit, price); default gpt-4o-mini
+          --json         print the full report as JSON instead of text
+
+        Exit codes: 0 valid, 1 the dataset has errors, 2 usage error.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            await (args.Length == 0 ? error : output).WriteLineAsync(Usage);
+            return args.Length == 0 ? UsageError : Valid;
+        }
+        if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
+
+        string? file = null, model = null;
+        var json = false;
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json": json = true; break;
+                case "--model" when i + 1 < args.Length: model = args[++i]; break;
+                case "--model": return await UsageAsync(error, "--model needs a model name.");
+                case "-h" or "--help": await output.WriteLineAsync(Usage); return Valid;
+                case var option when option.StartsWith("--model=", StringComparison.Ordinal): model = option["--model=".Length..]; break;
+                case var option when option.StartsWith('-') && option != "-": return await UsageAsync(error, $"Unknown option \"{option}\".");
+                case var path when file is null: file = path; break;
+                default: return await UsageAsync(error, $"Only one FILE can be checked at a time; \"{args[i]}\" is one too many.");
+            }
+        }
+        if (file is null) return await UsageAsync(error, "Which FILE should be checked?");
+
+        var catalog = ModelCatalog.Default;
+        if (model is not null && catalog.Find(model) is null)
+            return await UsageAsync(error, $"\"{model}\" is not a known model; use one of {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
+
+        DatasetReport report;
+        try
+        {
+            await using var stream = file == "-" ? Console.OpenStandardInput() : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            report = await DatasetValidator.ValidateAsync(stream, new DatasetCheckOptions { Model = model, Catalog = catalog }, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
+        {
+            await error.WriteLineAsync($"finetune: cannot read {file}: {e.Message}");
+            return UsageError;
+        }
+
+        if (json) await output.WriteLineAsync(JsonSerializer.Serialize(report, IndentedJson));
+        else await WriteTextAsync(output, file, report);
+        return report.Valid ? Valid : Invalid;
+    }
+
+    private static async Task<int> UsageAsync(TextWriter error, string problem)
+    {
+        await error.WriteLineAsync($"finetune: {problem}");
+        await error.WriteLineAsync(Usage);
+        return UsageError;
+    }
+
+    private static async Task WriteTextAsync(TextWriter output, string file, DatasetReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        foreach (var problem in report.Errors)
+            await output.WriteLineAsync(Located(file, problem, "error"));
+        foreach (var problem in report.Warnings)
+            await output.WriteLineAsync(Located(file, problem, "warning"));
+
+        var status = report.Valid ? "valid" : "INVALID";
+        var errors = report.Stats.ErrorCounts.Values.Sum();
+        var warnings = report.Stats.WarningCounts.Values.Sum();
+        await output.WriteLineAsync(string.Create(c,
+            $"{file}: {status}: {report.ExampleCount:N0} {report.Format} examples, {errors:N0} errors, {warnings:N0} warnings, {report.Stats.Bytes / 1048576.0:N1} MB"));
+        if (report.Tokens is { } tokens)
+        {
+            var d = tokens.PerExample;
+            await output.WriteLineAsync(string.Create(c,
+                $"  tokens ({tokens.Encoding}): {tokens.Total:N0} total, {tokens.Trainable:N0} trainable, {tokens.Billable:N0} billable; per example min {d.Min:N0}, p5 {d.P5:N0}, median {d.Median:N0}, mean {d.Mean:N0}, p95 {d.P95:N0}, max {d.Max:N0}; {tokens.ExamplesOverLimit:N0} over {tokens.Model}'s {tokens.ContextLimit:N0}"));
+        }
+        if (report.Estimate is { } estimate)
+        {
+            var cost = estimate.Cost is { } amount ? string.Create(c, $"about {amount:N2} {estimate.Currency}") : "price unknown";
+            await output.WriteLineAsync(string.Create(c,
+                $"  estimate ({estimate.Provider} {estimate.Model}): {estimate.Epochs} epochs x {estimate.BillableTokensPerEpoch:N0} tokens = {estimate.TrainedTokens:N0} trained tokens, {cost}"));
+        }
+    }
+
+    // file:line: code: message, the shape compilers use, so editors and CI annotate the line.
+    private static string Located(string file, DatasetProblem problem, string severity)
+    {
+        var where = problem.Line > 0 ? $"{file}:{problem.Line}" : file;
+        var kind = severity == "error" ? problem.Code : $"warning {problem.Code}";
+        var path = problem.Path is { Length: > 1 } p ? $" (at {p})" : "";
+        return $"{where}: {kind}: {problem.Message}{path}";
+    }
+}

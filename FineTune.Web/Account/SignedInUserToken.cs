@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Components.Authorization;
+using FineTune.Web.Api;
+
+namespace FineTune.Web.Account;
+
+// The signed-in user's Api token, read from their claims. Works in static SSR (the HttpContext's user)
+// and in an interactive circuit (the user the circuit started with), where HttpContext is not available.
+public sealed class SignedInUserToken(AuthenticationStateProvider authentication) : IApiTokenSource
+{
+    public async ValueTask<string?> GetTokenAsync()
+    {
+        var state = await authentication.GetAuthenticationStateAsync();
+        return state.User.FindFirst(FineTuneClaims.ApiToken)?.Value;
+    }
+}

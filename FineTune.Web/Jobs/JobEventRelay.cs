@@ -1,0 +1,97 @@
+using FineTune.Core;
+using FineTune.Core.Jobs;
+using FineTune.Core.Redis;
+using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
+
+namespace FineTune.Web.Jobs;
+
+// Forwards what the Worker publishes on the job-updates channel to the SignalR group of the job.
+// Messages are handled one at a time, in the order Redis delivers them.
+public sealed class JobEventRelay(
+    IConnectionMultiplexer redis,
+    IHubContext<JobsHub> hub,
+    ILogger<JobEventRelay> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var channel = RedisChannel.Literal(RedisKeys.JobUpdatesChannel);
+        var subscriber = redis.GetSubscriber();
+        ChannelMessageQueue? queue = null;
+
+        // Redis may not be up yet when the Web starts; keep trying instead of stopping the host.
+        // (Cancellation during the delay ends ExecuteAsync, which the host expects on shutdown.)
+        while (queue is null && !stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                queue = await subscriber.SubscribeAsync(channel);
+                logger.LogInformation("Relaying job updates from Redis channel {Channel}", RedisKeys.JobUpdatesChannel);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not subscribe to {Channel}; retrying in {Delay}", RedisKeys.JobUpdatesChannel, RetryDelay);
+                await Task.Delay(RetryDelay, stoppingToken);
+            }
+        }
+        if (queue is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await foreach (var message in queue.WithCancellation(stoppingToken))
+            {
+                await RelayAsync(message.Message, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await UnsubscribeAsync(queue);
+        }
+    }
+
+    // On shutdown the multiplexer may already be disposed; the subscription ends with it anyway.
+    private async Task UnsubscribeAsync(ChannelMessageQueue queue)
+    {
+        try
+        {
+            await queue.UnsubscribeAsync();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or RedisException)
+        {
+            logger.LogDebug(ex, "Unsubscribing from {Channel} failed during shutdown", RedisKeys.JobUpdatesChannel);
+        }
+    }
+
+    private async Task RelayAsync(RedisValue message, CancellationToken cancellationToken)
+    {
+        JobUpdate update;
+        try
+        {
+            update = FineTuneJson.Deserialize<JobUpdate>(message.ToString());
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            logger.LogWarning(ex, "Ignored a message on {Channel} that is not a JobUpdate", RedisKeys.JobUpdatesChannel);
+            return;
+        }
+
+        try
+        {
+            await hub.Clients.Group(JobsHubContract.JobGroup(update.Job.Id))
+                .SendAsync(JobsHubContract.JobUpdated, update, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A lost update is recovered by the page's refill from the Api; never stop relaying.
+            logger.LogWarning(ex, "Could not relay an update of job {JobId}", update.Job.Id);
+        }
+    }
+}

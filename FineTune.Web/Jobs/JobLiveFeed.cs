@@ -1,0 +1,260 @@
+using FineTune.Core;
+using FineTune.Core.Jobs;
+using FineTune.Web.Account;
+using FineTune.Web.Api;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace FineTune.Web.Jobs;
+
+public enum LiveState { Connecting, Live, Reconnecting, Offline }
+
+// One job as the job page shows it: its snapshot, its event history and its loss curve, kept current.
+// Order matters for "no gap, no duplicate": join the job's group first, then read the history from the
+// Api, then apply live updates, skipping events already held. Updates that arrive while the history is
+// being read are held back and applied after it, so the log stays in order. After a reconnect (a new
+// connection, so a new join) the same happens with the events after the last one held.
+public sealed class JobLiveFeed(
+    FineTuneApiClient api,
+    SignedInUserToken token,
+    NavigationManager navigation,
+    ILogger<JobLiveFeed> logger) : IAsyncDisposable
+{
+    private readonly Lock gate = new();
+    private readonly List<JobEvent> events = [];
+    private readonly HashSet<string> eventIds = [];
+    private readonly List<JobUpdate> heldBack = [];
+    private readonly LossCurve loss = new();
+    private bool holdingBack = true;
+    private HubConnection? connection;
+    private string jobId = "";
+
+    public FineTuneJob? Job { get; private set; }
+
+    public IReadOnlyList<JobEvent> Events
+    {
+        get { lock (gate) { return events.ToArray(); } }
+    }
+
+    public IReadOnlyList<LossPoint> LossPoints
+    {
+        get { lock (gate) { return loss.Points.ToArray(); } }
+    }
+
+    public LiveState State { get; private set; } = LiveState.Connecting;
+
+    // Set when something failed; says what to do.
+    public string? Error { get; private set; }
+
+    // Set when the page works but does not update live.
+    public string? LiveWarning { get; private set; }
+
+    // Raised on any change; the page re-renders. Called from SignalR's threads.
+    public event Func<Task>? Changed;
+
+    public async Task StartAsync(string id, CancellationToken cancellationToken)
+    {
+        jobId = id;
+        connection = new HubConnectionBuilder()
+            .WithUrl(navigation.ToAbsoluteUri(JobsHubContract.Path), options => options.AccessTokenProvider = async () => await token.GetTokenAsync())
+            .WithAutomaticReconnect()
+            .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
+            .Build();
+        connection.On<JobUpdate>(JobsHubContract.JobUpdated, OnUpdateAsync);
+        connection.Reconnecting += OnReconnectingAsync;
+        connection.Reconnected += OnReconnectedAsync;
+        connection.Closed += OnClosedAsync;
+
+        try
+        {
+            await connection.StartAsync(cancellationToken);
+            await connection.InvokeAsync(JobsHubContract.JoinJob, jobId, cancellationToken);
+            State = LiveState.Live;
+        }
+        catch (HubException ex)
+        {
+            // The hub refused (unknown job, bad token): the Api read below will say the same, with the reason.
+            logger.LogInformation("Joining job {JobId} was refused: {Reason}", jobId, ex.Message);
+            State = LiveState.Offline;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Live updates for job {JobId} are not available", jobId);
+            State = LiveState.Offline;
+            LiveWarning = "Live updates are not available right now; reload the page to see new events.";
+        }
+
+        await CatchUpAsync(cancellationToken);
+    }
+
+    public Task CancelAsync() => ActAsync(api.CancelJobAsync);
+
+    public Task PauseAsync() => ActAsync(api.PauseJobAsync);
+
+    public Task ResumeAsync() => ActAsync(api.ResumeJobAsync);
+
+    private async Task ActAsync(Func<string, CancellationToken, Task<FineTuneJob>> action)
+    {
+        try
+        {
+            var job = await action(jobId, CancellationToken.None);
+            lock (gate)
+            {
+                Job = job;
+            }
+            Error = null;
+        }
+        catch (FineTuneApiException ex)
+        {
+            Error = ex.UserMessage;
+        }
+        await NotifyAsync();
+    }
+
+    // Reads the job and the events after the last one held, then releases the held-back live updates.
+    private async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        string? after;
+        lock (gate)
+        {
+            holdingBack = true;
+            after = events.Count > 0 ? events[^1].Id : null;
+        }
+
+        FineTuneJob? job = null;
+        IReadOnlyList<JobEvent> newEvents = [];
+        try
+        {
+            job = await api.GetJobAsync(jobId, cancellationToken);
+            newEvents = await api.GetAllJobEventsAsync(jobId, after, cancellationToken);
+            Error = null;
+        }
+        catch (FineTuneApiException ex)
+        {
+            logger.LogWarning(ex, "Could not read job {JobId} from the Api", jobId);
+            Error = ex.UserMessage;
+        }
+
+        lock (gate)
+        {
+            if (job is not null)
+            {
+                ApplyJob(job);
+            }
+            AppendNew(newEvents);
+            foreach (var update in heldBack)
+            {
+                Apply(update);
+            }
+            heldBack.Clear();
+            holdingBack = false;
+        }
+        await NotifyAsync();
+    }
+
+    private async Task OnUpdateAsync(JobUpdate update)
+    {
+        lock (gate)
+        {
+            if (holdingBack)
+            {
+                heldBack.Add(update);
+                return;
+            }
+            Apply(update);
+        }
+        await NotifyAsync();
+    }
+
+    private void Apply(JobUpdate update)
+    {
+        if (update.Job.Id != jobId)
+        {
+            return;
+        }
+        ApplyJob(update.Job);
+        AppendNew(update.NewEvents);
+    }
+
+    // A held-back update can be older than the snapshot just read; never let it undo a finished job.
+    private void ApplyJob(FineTuneJob job)
+    {
+        if (Job is not null && JobStatus.IsTerminal(Job.Status) && !JobStatus.IsTerminal(job.Status))
+        {
+            return;
+        }
+        Job = job;
+    }
+
+    private void AppendNew(IEnumerable<JobEvent> candidates)
+    {
+        foreach (var jobEvent in candidates)
+        {
+            if (eventIds.Add(jobEvent.Id))
+            {
+                events.Add(jobEvent);
+                loss.Add(jobEvent);
+            }
+        }
+    }
+
+    private async Task OnReconnectingAsync(Exception? error)
+    {
+        State = LiveState.Reconnecting;
+        await NotifyAsync();
+    }
+
+    private async Task OnReconnectedAsync(string? connectionId)
+    {
+        try
+        {
+            // Groups belong to a connection; the reconnected one must join again.
+            await connection!.InvokeAsync(JobsHubContract.JoinJob, jobId);
+            State = LiveState.Live;
+            LiveWarning = null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Rejoining job {JobId} failed", jobId);
+            State = LiveState.Offline;
+            LiveWarning = "Live updates stopped; reload the page to see new events.";
+        }
+        await CatchUpAsync(CancellationToken.None);
+    }
+
+    private async Task OnClosedAsync(Exception? error)
+    {
+        State = LiveState.Offline;
+        LiveWarning = "Live updates stopped; reload the page to see new events.";
+        await NotifyAsync();
+    }
+
+    private async Task NotifyAsync()
+    {
+        if (Changed is { } changed)
+        {
+            await changed();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Changed = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+            connection = null;
+        }
+    }
+}
+
+// Each job page owns its feed (and disposes it), so a feed never outlives the page or serves two jobs.
+public sealed class JobLiveFeedFactory(
+    FineTuneApiClient api,
+    SignedInUserToken token,
+    NavigationManager navigation,
+    ILogger<JobLiveFeed> logger)
+{
+    public JobLiveFeed Create() => new(api, token, navigation, logger);
+}
