@@ -12,6 +12,8 @@ public static class RedisKeys
     public static string JobEventIndex(string jobId) => $"finetune:job:{jobId}:event-index";
     public static string JobLease(string jobId) => $"finetune:job:{jobId}:lease";
 
+    public const string DataProtectionKeys = "finetune:data-protection-keys";
+
     public const string AllDatasets = "finetune:datasets:all";
     public static string Dataset(string datasetId) => $"finetune:dataset:{datasetId}";
 

@@ -1,3 +1,4 @@
+using JobStatus = FineTune.Core.Jobs.JobStatus;
 using System.Text.Json;
 using FineTune.LocalProvider.OpenAI;
 using FineTune.LocalProvider.Training;
@@ -18,7 +19,7 @@ public sealed class FineTuningJob
     private readonly List<string> _resultFiles = [];
     private JobJournal? _journal;
     private CancellationTokenSource _wake = new();
-    private string _status = JobStatuses.ValidatingFiles;
+    private string _status = JobStatus.ValidatingFiles;
     private JobErrorObject? _error;
     private TrainingSettings? _settings;
     private string? _plannedModel;
@@ -105,15 +106,15 @@ public sealed class FineTuningJob
     {
         lock (_gate)
         {
-            if (_status == JobStatuses.Running)
+            if (_status == JobStatus.Running)
             {
-                _status = JobStatuses.Queued;
+                _status = JobStatus.Queued;
                 _estimatedFinish = null;
                 var step = _checkpoints.Count > 0 ? _checkpoints.Max(checkpoint => checkpoint.StepNumber) : 0;
                 AddEventLocked("info", $"The local provider restarted while the job was running; it continues from step {step}", null, "message");
                 SaveLocked();
             }
-            return _status is JobStatuses.ValidatingFiles or JobStatuses.Queued;
+            return _status is JobStatus.ValidatingFiles or JobStatus.Queued;
         }
     }
 
@@ -143,8 +144,8 @@ public sealed class FineTuningJob
     {
         lock (_gate)
         {
-            if (JobStatuses.IsTerminal(_status)) return false;
-            _status = JobStatuses.Failed;
+            if (JobStatus.IsTerminal(_status)) return false;
+            _status = JobStatus.Failed;
             _error = error;
             _finishedAt = _time.GetUtcNow();
             _estimatedFinish = null;
@@ -158,12 +159,12 @@ public sealed class FineTuningJob
     {
         lock (_gate)
         {
-            if (_status != JobStatuses.Running) return false;
+            if (_status != JobStatus.Running) return false;
             _fineTunedModel = fineTunedModel;
             _trainedTokens = trainedTokens;
             _resultFiles.Add(resultFileId);
             AddEventLocked("info", "New fine-tuned model created", null, "message");
-            _status = JobStatuses.Succeeded;
+            _status = JobStatus.Succeeded;
             _finishedAt = _time.GetUtcNow();
             _estimatedFinish = null;
             AddEventLocked("info", "The job has successfully completed", null, "message");
@@ -177,8 +178,8 @@ public sealed class FineTuningJob
     {
         lock (_gate)
         {
-            if (JobStatuses.IsTerminal(_status)) return $"Job has already completed: {Id}";
-            _status = JobStatuses.Cancelled;
+            if (JobStatus.IsTerminal(_status)) return $"Job has already completed: {Id}";
+            _status = JobStatus.Cancelled;
             _finishedAt = _time.GetUtcNow();
             _estimatedFinish = null;
             AddEventLocked("info", "Fine-tuning job cancelled", null, "message");
@@ -192,8 +193,8 @@ public sealed class FineTuningJob
     {
         lock (_gate)
         {
-            if (_status != JobStatuses.Running) return $"Job {Id} is {_status}; only a running job can be paused.";
-            _status = JobStatuses.Paused;
+            if (_status != JobStatus.Running) return $"Job {Id} is {_status}; only a running job can be paused.";
+            _status = JobStatus.Paused;
             _estimatedFinish = null;
             AddEventLocked("info", "Fine-tuning job paused", null, "message");
             SaveLocked();
@@ -206,8 +207,8 @@ public sealed class FineTuningJob
     {
         lock (_gate)
         {
-            if (_status != JobStatuses.Paused) return $"Job {Id} is {_status}; only a paused job can be resumed.";
-            _status = JobStatuses.Queued;
+            if (_status != JobStatus.Paused) return $"Job {Id} is {_status}; only a paused job can be resumed.";
+            _status = JobStatus.Queued;
             AddEventLocked("info", "Fine-tuning job resumed, moving job to queued state", null, "message");
             SaveLocked();
             return null;
@@ -221,7 +222,7 @@ public sealed class FineTuningJob
 
     public void EstimateFinish(DateTimeOffset? estimate)
     {
-        lock (_gate) _estimatedFinish = _status == JobStatuses.Running ? estimate : null;
+        lock (_gate) _estimatedFinish = _status == JobStatus.Running ? estimate : null;
     }
 
     // The highest step a metrics event has been published for; steps up to it that are trained

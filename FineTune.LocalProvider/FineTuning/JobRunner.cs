@@ -1,3 +1,4 @@
+using JobStatus = FineTune.Core.Jobs.JobStatus;
 using System.Globalization;
 using System.Text;
 using FineTune.Core.Datasets;
@@ -55,12 +56,12 @@ public sealed class JobRunner(
         await job.Execution.WaitAsync(cancellationToken);
         try
         {
-            job.Training ??= job.Status == JobStatuses.ValidatingFiles
+            job.Training ??= job.Status == JobStatus.ValidatingFiles
                 ? await PrepareAsync(job, cancellationToken)
                 : await RestoreAsync(job, cancellationToken);
             if (job.Training is not { } training) return;
             var message = training.Run.CompletedSteps == 0 ? "Fine-tuning job started" : "Fine-tuning job resumed";
-            if (!job.TryMove(JobStatuses.Queued, JobStatuses.Running, message)) return;
+            if (!job.TryMove(JobStatus.Queued, JobStatus.Running, message)) return;
             logger.LogInformation("Job {JobId} is running from step {Step} of {TotalSteps}", job.Id, training.Run.CompletedSteps, training.Run.TotalSteps);
             await TrainAsync(job, training, cancellationToken);
         }
@@ -99,7 +100,7 @@ public sealed class JobRunner(
         var run = new TrainingRun(training, validation, settings);
         var modelName = $"ft:{request.Model}:{ModelRegistry.Organization}:{request.Suffix}:{OpenAIIds.New("", 8)}";
         job.Resolve(settings, modelName);
-        if (!job.TryMove(JobStatuses.ValidatingFiles, JobStatuses.Queued, "Files validated, moving job to queued state")) return null;
+        if (!job.TryMove(JobStatus.ValidatingFiles, JobStatus.Queued, "Files validated, moving job to queued state")) return null;
         logger.LogInformation("Job {JobId} validated {ExampleCount} examples: {Epochs} epochs of {StepsPerEpoch} steps",
             job.Id, training.Count, settings.Epochs, run.StepsPerEpoch);
         return new JobTraining(run, modelName);
@@ -191,14 +192,14 @@ public sealed class JobRunner(
             cancellationToken.ThrowIfCancellationRequested();
             // Taken before the status check, so that a pause after the check still cuts the delay short.
             var wake = job.WakeToken;
-            if (job.Status != JobStatuses.Running)
+            if (job.Status != JobStatus.Running)
             {
                 logger.LogInformation("Job {JobId} stopped at step {Step}: {Status}", job.Id, run.CompletedSteps, job.Status);
                 return;
             }
 
             var metrics = run.NextStep();
-            if (job.Status == JobStatuses.Cancelled) return;
+            if (job.Status == JobStatus.Cancelled) return;
             var full = metrics.EndsEpoch ? run.EvaluateFullValidation() : null;
             if (metrics.Step > reported) Record(job, metrics, full, run.TotalSteps);
             if (metrics.EndsEpoch && metrics.Step > lastCheckpoint) AddCheckpoint(job, training, metrics, full);

@@ -2,7 +2,11 @@ using FineTune.Core;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
 using FineTune.Web.Jobs;
+using FineTune.Core.Redis;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Http.Resilience;
 using MudBlazor.Services;
 using StackExchange.Redis;
@@ -32,6 +36,13 @@ public static class Extensions
             });
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
+
+        // The cookie (and the Api token inside it) is encrypted with keys every Web replica must read,
+        // and that survive a restart: the key ring lives in Redis.
+        services.AddDataProtection().SetApplicationName("FineTune.Web");
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<IConnectionMultiplexer>((options, redis) =>
+                options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), RedisKeys.DataProtectionKeys));
 
         builder.AddApiClient();
         builder.AddJobUpdates();
