@@ -42,7 +42,9 @@ public sealed partial class BrowserTests(AppHostFixture fixture, ITestOutputHelp
         await _page.GetByRole(AriaRole.Option, new() { Name = "capitals-train.jsonl" }).First.ClickAsync();
         await _page.GetByTestId("suffix").FillAsync("browser");
         await _page.GetByTestId("create-job").ClickAsync();
-        await _page.WaitForURLAsync(JobPageUrl());
+        // Creating uploads the dataset to the provider first: on a loaded two-core machine that has
+        // been seen to take longer than the default timeout.
+        await _page.WaitForURLAsync(JobPageUrl(), new() { Timeout = 90_000 });
 
         // A marker that only survives if the page is never reloaded.
         await _page.EvaluateAsync("() => window.__finetuneMarker = 'still here'");

@@ -1,18 +1,15 @@
-using System.Diagnostics;
-using Xunit.Abstractions;
-
 namespace FineTune.LocalProvider.Tests;
 
-// The model family was chosen so that a 100-example, 3-epoch run takes well under a minute on two
-// cores (the README quotes this test's measurement).
-public sealed class TrainingSpeedTests(LocalProviderServer server, ITestOutputHelper output) : IClassFixture<LocalProviderServer>
+// A 100-example, 3-epoch run as the issue sizes it; how long it takes is measured by
+// bench/FineTune.Bench.Training, not here.
+public sealed class TrainingSizeTests(LocalProviderServer server) : IClassFixture<LocalProviderServer>
 {
     private static readonly string[] Adjectives = ["sturdy", "light", "quiet", "compact", "bright", "modular", "rugged", "slim", "warm", "fast"];
     private static readonly string[] Things = ["kettle", "lamp", "backpack", "bicycle", "speaker", "desk", "jacket", "router", "tent", "blender"];
     private static readonly string[] Materials = ["steel", "oak", "recycled plastic", "aluminium", "canvas", "bamboo", "glass", "wool", "carbon fibre", "ceramic"];
 
     [Fact]
-    public async Task A_100_example_3_epoch_job_trains_in_well_under_a_minute()
+    public async Task A_100_example_3_epoch_job_runs_300_steps_over_every_trained_token()
     {
         var examples = Enumerable.Range(0, 100).Select(i =>
         {
@@ -23,19 +20,16 @@ public sealed class TrainingSpeedTests(LocalProviderServer server, ITestOutputHe
         });
         var fileId = await server.UploadAsync(SampleData.Jsonl(examples), "catalogue.jsonl");
 
-        var clock = Stopwatch.StartNew();
         var job = await server.CreateJobAsync(new
         {
             model = "gpt-4o-mini", training_file = fileId, seed = 1,
             method = new { type = "supervised", supervised = new { hyperparameters = new { n_epochs = 3 } } },
         });
         var done = await server.WaitForStatusAsync(job.GetProperty("id").GetString()!, "succeeded", "failed");
-        clock.Stop();
 
         Assert.Equal("succeeded", done.GetProperty("status").GetString());
         var steps = (await server.GetAllEventsAsync(done.GetProperty("id").GetString()!, 1000)).Count(e => e.GetProperty("type").GetString() == "metrics");
-        output.WriteLine($"100 examples x 3 epochs: {steps} steps, {done.GetProperty("trained_tokens").GetInt64()} trained tokens, {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(300, steps);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"Took {clock.Elapsed}");
+        Assert.True(done.GetProperty("trained_tokens").GetInt64() > 10_000);
     }
 }
