@@ -2,6 +2,8 @@ using FineTune.Api.Auth;
 using FineTune.Api.Datasets;
 using FineTune.Api.Extensions;
 using FineTune.Api.Jobs;
+using FineTune.Api.Models;
+using FineTune.Api.Playground;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,6 +20,8 @@ app.MapOpenApi();
 app.MapMeApi();
 app.MapDatasetsApi();
 app.MapJobsApi();
+app.MapModelsApi();
+app.MapPlaygroundApi();
 
 app.Run();
 

@@ -1,5 +1,6 @@
 using FineTune.Web.Account;
 using FineTune.Web.Components;
+using FineTune.Web.Datasets;
 using FineTune.Web.Extensions;
 using FineTune.Web.Jobs;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWebServices();
+builder.Services.AddSingleton<LocalJobConnections>(); // the JobEventRelay sends to these (see there)
 
 var app = builder.Build();
 
@@ -22,6 +24,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapDatasetFiles();
 app.MapHub<JobsHub>(JobsHubContract.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -23,6 +23,10 @@ public sealed class DatasetStore(IConnectionMultiplexer redis)
         return json.IsNull ? null : FineTuneJson.Deserialize<DatasetRecord>(json.ToString());
     }
 
+    // The next version number in a lineage whose first version (the root, version 1) is rootId.
+    public async Task<int> NextVersionAsync(string rootId) =>
+        (int)await Db.StringIncrementAsync(RedisKeys.Dataset(rootId) + ":last-edit") + 1;
+
     public async Task<IReadOnlyList<DatasetRecord>> ListAsync(int limit = 1000)
     {
         var ids = await Db.SortedSetRangeByRankAsync(RedisKeys.AllDatasets, 0, limit - 1, Order.Descending);

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using FineTune.Api.Auth;
 using FineTune.Core.Datasets;
 using Microsoft.AspNetCore.Mvc;
@@ -12,70 +14,198 @@ public static class DatasetsApi
     // OpenAI's own limit for a fine-tuning file.
     public const long MaxDatasetBytes = 512L * 1024 * 1024;
 
+    // Room for the multipart boundaries and part headers around a file of the largest size.
+    private const long UploadOverheadBytes = 4 * 1024 * 1024;
+
+    // One edited example: far above any context limit, far below anything worth streaming.
+    public const int MaxExampleBytes = 16 * 1024 * 1024;
+
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/datasets").WithTags("Datasets").RequireAuthorization();
 
         api.MapPost("/validate", ValidateDataset)
             .WithName("ValidateDataset")
-            .WithSummary("Check a JSONL dataset (raw body or multipart field 'file') and return the report; stores nothing")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + 1024 * 1024));
+            .WithSummary("Check a JSONL dataset (raw body or multipart field 'file') against a model and return the report; stores nothing")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes));
         api.MapPost("/", CreateDataset)
             .WithName("CreateDataset")
             .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + 1024 * 1024));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes));
         api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("All datasets, newest first");
+        api.MapGet("/models", ListModels).WithName("ListDatasetModels").WithSummary("The models a dataset can be checked against: context limit and training price");
         api.MapGet("/{id}", GetDataset).WithName("GetDataset").WithSummary("A dataset and its report");
+        api.MapGet("/{id}/content", GetDatasetContent).WithName("GetDatasetContent").WithSummary("The dataset file as stored (JSONL), streamed");
+        api.MapPost("/{id}/validate", ValidateStoredDataset)
+            .WithName("ValidateStoredDataset")
+            .WithSummary("Check a stored dataset again, against another model (context limit, price); stores nothing");
+        api.MapGet("/{id}/examples", GetDatasetExamples)
+            .WithName("GetDatasetExamples")
+            .WithSummary("A page of lines (examples) with their 1-based line numbers: lines offset+1 .. offset+limit");
+        api.MapPut("/{id}/examples/{line:int}", ReplaceDatasetExample)
+            .WithName("ReplaceDatasetExample")
+            .WithSummary("Replace one example (body: its JSON); stores and returns a new version, checked again; the original stays")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxExampleBytes));
+        api.MapPost("/{id}/split", SplitDataset)
+            .WithName("SplitDataset")
+            .WithSummary("Split into two new datasets, training and validation, at random but the same for the same seed");
         return app;
     }
 
-    public static async Task<Results<Ok<DatasetReport>, BadRequest<ProblemDetails>>> ValidateDataset(
-        HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<DatasetReport>, ProblemHttpResult>> ValidateDataset(
+        HttpRequest request, [FromQuery] string? model, DatasetVersions versions, CancellationToken cancellationToken)
     {
+        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
         var upload = await OpenUploadAsync(request, cancellationToken);
-        if (upload is null) return TypedResults.BadRequest(NoFileProblem);
-        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, cancellationToken));
+        if (upload is null) return Bad(NoFileProblem);
+        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, versions.CheckOptions(model), cancellationToken));
     }
 
-    public static async Task<Results<Created<DatasetRecord>, BadRequest<ProblemDetails>>> CreateDataset(
-        HttpRequest request, [FromQuery] string? name, ClaimsPrincipal user,
-        BlobStore blobs, DatasetStore datasets, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Created<DatasetRecord>, ProblemHttpResult>> CreateDataset(
+        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, ClaimsPrincipal user,
+        DatasetVersions versions, CancellationToken cancellationToken)
     {
+        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
         var upload = await OpenUploadAsync(request, cancellationToken);
-        if (upload is null) return TypedResults.BadRequest(NoFileProblem);
+        if (upload is null) return Bad(NoFileProblem);
 
-        var blob = await blobs.PutAsync(upload.Content, cancellationToken);
-        DatasetReport report;
-        await using (var stored = blobs.OpenRead(blob.Sha256))
-        {
-            report = await DatasetValidator.ValidateAsync(stored, cancellationToken);
-        }
-
-        var dataset = new DatasetRecord(
-            Id: "ds_" + Guid.NewGuid().ToString("N")[..16],
-            Name: name ?? upload.FileName ?? "dataset.jsonl",
-            Status: report.Valid ? DatasetRecord.StatusValid : DatasetRecord.StatusInvalid,
-            Sha256: blob.Sha256,
-            Bytes: blob.Bytes,
-            CreatedBy: user.UserId(),
-            CreatedAt: time.GetUtcNow(),
-            Report: report);
-        await datasets.SaveAsync(dataset);
+        var dataset = await versions.CreateAsync(upload.Content, name ?? upload.FileName ?? "dataset.jsonl", user.UserId(), model, cancellationToken);
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
     }
 
     public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(DatasetStore datasets) =>
         TypedResults.Ok(await datasets.ListAsync());
 
+    public static Ok<IReadOnlyList<DatasetModel>> ListModels(ModelCatalog catalog) =>
+        TypedResults.Ok<IReadOnlyList<DatasetModel>>(catalog.Models
+            .Select(m => new DatasetModel(m.Provider, m.Name, m.ContextTokens, m.TrainingPricePerMillionTokens))
+            .ToList());
+
     public static async Task<Results<Ok<DatasetRecord>, NotFound>> GetDataset(string id, DatasetStore datasets) =>
         await datasets.GetAsync(id) is { } dataset ? TypedResults.Ok(dataset) : TypedResults.NotFound();
 
-    private static readonly ProblemDetails NoFileProblem = new()
+    public static async Task<Results<FileStreamHttpResult, NotFound>> GetDatasetContent(string id, DatasetStore datasets, BlobStore blobs)
     {
-        Title = "No dataset in the request",
-        Detail = "Send the JSONL as the request body, or as the multipart form field 'file'.",
+        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        var fileName = dataset.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? dataset.Name : dataset.Name + ".jsonl";
+        return TypedResults.File(blobs.OpenRead(dataset.Sha256), "application/jsonl", fileName, enableRangeProcessing: true);
+    }
+
+    public static async Task<Results<Ok<DatasetReport>, NotFound, ProblemHttpResult>> ValidateStoredDataset(
+        string id, [FromQuery] string? model, DatasetStore datasets, BlobStore blobs, DatasetVersions versions, CancellationToken cancellationToken)
+    {
+        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
+        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        await using var content = blobs.OpenRead(dataset.Sha256);
+        return TypedResults.Ok(await DatasetValidator.ValidateAsync(content, versions.CheckOptions(model), cancellationToken));
+    }
+
+    public static async Task<Results<Ok<DatasetExamplePage>, NotFound, ProblemHttpResult>> GetDatasetExamples(
+        string id, [FromQuery] int? offset, [FromQuery] int? limit, DatasetStore datasets, BlobStore blobs, CancellationToken cancellationToken)
+    {
+        var skip = offset ?? 0;
+        var take = limit ?? DefaultPageSize;
+        if (skip < 0 || take < 1 || take > MaxPageSize)
+        {
+            return Bad(Problem("Bad page", $"offset must be 0 or more and limit between 1 and {MaxPageSize}."));
+        }
+        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+
+        var index = await LineIndex.OpenAsync(blobs, dataset.Sha256, cancellationToken);
+        var lines = skip >= index.LineCount ? [] : await index.ReadLinesAsync(skip + 1, take, cancellationToken);
+        return TypedResults.Ok(new DatasetExamplePage(
+            dataset.Id, skip, take, index.LineCount, lines.Select(l => new DatasetExample(l.Line, l.Text)).ToList()));
+    }
+
+    public static async Task<Results<Created<DatasetRecord>, NotFound, ProblemHttpResult>> ReplaceDatasetExample(
+        string id, int line, HttpRequest request, [FromQuery] string? model, ClaimsPrincipal user,
+        DatasetStore datasets, BlobStore blobs, DatasetVersions versions, CancellationToken cancellationToken)
+    {
+        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
+        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+
+        var index = await LineIndex.OpenAsync(blobs, dataset.Sha256, cancellationToken);
+        if (line < 1 || line > index.LineCount)
+        {
+            return Bad(Problem("No such line", $"{dataset.Name} has lines 1 to {index.LineCount}; there is no line {line}."));
+        }
+
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken);
+        var example = AsOneLine(body.GetBuffer().AsMemory(0, (int)body.Length), out var error);
+        if (error is not null) return Bad(Problem("The example is not valid JSON", error));
+
+        var version = await versions.ReplaceExampleAsync(dataset, index, line, example, user.UserId(), model, cancellationToken);
+        return TypedResults.Created($"/api/datasets/{version.Id}", version);
+    }
+
+    public static async Task<Results<Created<DatasetSplit>, NotFound, ProblemHttpResult>> SplitDataset(
+        string id, SplitDatasetRequest split, [FromQuery] string? model, ClaimsPrincipal user,
+        DatasetStore datasets, DatasetVersions versions, CancellationToken cancellationToken)
+    {
+        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
+        if (!(split.ValidationRatio > 0 && split.ValidationRatio < 1))
+        {
+            return Bad(Problem("Bad validation ratio", "validationRatio is the share of examples for validation: more than 0 and less than 1, for example 0.2."));
+        }
+        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+
+        try
+        {
+            var parts = await versions.SplitAsync(dataset, split.ValidationRatio, split.Seed ?? 0, user.UserId(), model, cancellationToken);
+            return TypedResults.Created($"/api/datasets/{parts.Training.Id}", parts);
+        }
+        catch (DatasetEditException e)
+        {
+            return Bad(Problem("The dataset cannot be split", e.Message));
+        }
+    }
+
+    private static ProblemHttpResult Bad(ProblemDetails problem) =>
+        TypedResults.Problem(problem.Detail, title: problem.Title, statusCode: StatusCodes.Status400BadRequest);
+
+    private static ProblemDetails? UnknownModel(ModelCatalog catalog, string? model) =>
+        model is null || catalog.Find(model) is not null
+            ? null
+            : Problem("Unknown model",
+                $"\"{model}\" is not in the model table; known models: {string.Join(", ", catalog.Models.Select(m => m.Name))}. "
+                + "Models are configured under FineTune:Models.");
+
+    // The example as one line of JSON: as sent when it already is one line, compacted when it spans several.
+    private static ReadOnlyMemory<byte> AsOneLine(ReadOnlyMemory<byte> body, out string? error)
+    {
+        error = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (body.Span.IndexOfAny((byte)'\n', (byte)'\r') < 0) return body;
+
+            var compact = new System.Buffers.ArrayBufferWriter<byte>(body.Length);
+            using (var writer = new Utf8JsonWriter(compact, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                document.WriteTo(writer);
+            }
+            return compact.WrittenMemory;
+        }
+        catch (JsonException e)
+        {
+            error = $"{e.Message} Send the example as one JSON object, as it would appear on its line.";
+            return default;
+        }
+    }
+
+    private static ProblemDetails Problem(string title, string detail) => new()
+    {
+        Title = title,
+        Detail = detail,
         Status = StatusCodes.Status400BadRequest,
     };
+
+    private static readonly ProblemDetails NoFileProblem = Problem(
+        "No dataset in the request", "Send the JSONL as the request body, or as the multipart form field 'file'.");
 
     private sealed record Upload(Stream Content, string? FileName);
 
@@ -90,7 +220,7 @@ public static class DatasetsApi
 
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary)) return null;
-        var reader = new MultipartReader(boundary, request.Body);
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = MaxDatasetBytes + UploadOverheadBytes };
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
             if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)

@@ -30,9 +30,12 @@ public static class Extensions
             ?? Path.Combine(builder.Environment.ContentRootPath, ".data");
         builder.Services.AddSingleton(new BlobStore(Path.Combine(dataDirectory, "blobs")));
         builder.Services.AddSingleton<DatasetStore>();
+        builder.Services.AddSingleton(ModelCatalogConfiguration.Read(builder.Configuration));
+        builder.Services.AddSingleton<DatasetVersions>();
 
         builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
         builder.Services.AddSingleton(services => new FineTuningProvider(services.GetRequiredService<IOptions<ProviderOptions>>().Value));
         builder.Services.AddSingleton<JobStore>();
+        builder.Services.Configure<Models.ModelTableOptions>(builder.Configuration.GetSection(Models.ModelTableOptions.Section));
     }
 }

@@ -2,11 +2,13 @@ using System.ClientModel;
 using System.Security.Claims;
 using FineTune.Api.Auth;
 using FineTune.Api.Datasets;
+using FineTune.Api.Models;
 using FineTune.Core.Datasets;
 using FineTune.Core.Jobs;
 using FineTune.Core.Providers;
 using FineTune.Core.Redis;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Jobs;
@@ -24,6 +26,10 @@ public static class JobsApi
         api.MapPost("/{id}/cancel", CancelJob).WithName("CancelJob").WithSummary("Cancel the job on the provider");
         api.MapPost("/{id}/pause", PauseJob).WithName("PauseJob").WithSummary("Pause the job on the provider");
         api.MapPost("/{id}/resume", ResumeJob).WithName("ResumeJob").WithSummary("Resume a paused job on the provider");
+        api.MapPost("/estimate", EstimateJob).WithName("EstimateJob").WithSummary("Resolve 'auto' hyperparameters and estimate trained tokens and cost, without starting anything");
+        api.MapGet("/{id}/checkpoints", GetJobCheckpoints).WithName("GetJobCheckpoints").WithSummary("The job's checkpoints on the provider, newest first");
+        api.MapGet("/{id}/results", GetJobResults).WithName("GetJobResults").WithSummary("The job's results file, parsed into rows");
+        api.MapGet("/{id}/results.csv", DownloadJobResults).WithName("DownloadJobResults").WithSummary("The job's results file as the provider wrote it");
         return app;
     }
 
@@ -69,6 +75,7 @@ public static class JobsApi
             var validationFileId = validation is null ? null : await UploadAsync(validation, services, cancellationToken);
             providerJob = await services.Provider.CreateJobAsync(
                 new ProviderJobRequest(request.Model, trainingFileId, validationFileId, method, request.Suffix, request.Seed),
+                request.Metadata,
                 idempotencyKey: jobId,
                 cancellationToken);
         }
@@ -90,14 +97,16 @@ public static class JobsApi
             Seed = request.Seed,
             CreatedBy = user.UserId(),
             CreatedAt = services.Time.GetUtcNow(),
+            Metadata = request.Metadata is { Count: > 0 } ? request.Metadata : null,
         };
         await services.Jobs.SaveAsync(job);
         await services.Jobs.PublishAsync(new JobUpdate(job, []));
         return TypedResults.Created($"/api/jobs/{job.Id}", job);
     }
 
-    public static async Task<Ok<IReadOnlyList<FineTuneJob>>> ListJobs(JobStore jobs) =>
-        TypedResults.Ok(await jobs.ListAsync());
+    // The console lists every job of the workspace (10,000 stay fast: the page virtualizes them).
+    public static async Task<Ok<IReadOnlyList<FineTuneJob>>> ListJobs(JobStore jobs, [FromQuery] int? limit) =>
+        TypedResults.Ok(await jobs.ListAsync(Math.Clamp(limit ?? 10_000, 1, 50_000)));
 
     public static async Task<Results<Ok<FineTuneJob>, NotFound>> GetJob(string id, JobStore jobs) =>
         await jobs.GetAsync(id) is { } job ? TypedResults.Ok(job) : TypedResults.NotFound();
@@ -146,11 +155,107 @@ public static class JobsApi
         return TypedResults.Ok(updated);
     }
 
+    public static async Task<Results<Ok<JobEstimate>, UnprocessableEntity<ProblemDetails>>> EstimateJob(
+        JobEstimateRequest request, DatasetStore datasets, ModelCatalog catalog, TimeProvider time, IOptions<ModelTableOptions> models)
+    {
+        var training = await datasets.GetAsync(request.TrainingDatasetId);
+        var reasons = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
+        if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];
+        else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training);
+        if (reasons.Count > 0)
+        {
+            return TypedResults.UnprocessableEntity(new ProblemDetails
+            {
+                Title = "No estimate for this job",
+                Detail = string.Join(" ", reasons.Values.SelectMany(messages => messages)),
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Extensions = { ["errors"] = reasons },
+            });
+        }
+        var baseModel = catalog.Find(request.Model)?.Name ?? request.Model;
+        return TypedResults.Ok(JobPlanner.Estimate(
+            request.Model, training!, request.Method, catalog, time, models.Value.Find(baseModel)?.FineTuningEndsDate));
+    }
+
+    public static async Task<Results<Ok<JobCheckpointList>, NotFound, ProblemHttpResult>> GetJobCheckpoints(
+        string id, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        if (await services.Jobs.GetAsync(id) is not { ProviderJobId: { } providerJobId } job) return TypedResults.NotFound();
+        try
+        {
+            var checkpoints = await services.Provider.GetCheckpointsAsync(providerJobId, cancellationToken);
+            await RefreshDetailsAsync(job, services, cancellationToken);
+            return TypedResults.Ok(new JobCheckpointList(checkpoints));
+        }
+        catch (ClientResultException e)
+        {
+            return ProviderProblem(e);
+        }
+    }
+
+    public static async Task<Results<Ok<JobResults>, NotFound, ProblemHttpResult>> GetJobResults(
+        string id, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadResultsFileAsync(id, services, cancellationToken) switch
+            {
+                null => TypedResults.NotFound(),
+                var (fileId, content) => TypedResults.Ok(JobResults.Parse(fileId, content.ToString())),
+            };
+        }
+        catch (ClientResultException e)
+        {
+            return ProviderProblem(e);
+        }
+    }
+
+    public static async Task<Results<FileContentHttpResult, NotFound, ProblemHttpResult>> DownloadJobResults(
+        string id, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadResultsFileAsync(id, services, cancellationToken) switch
+            {
+                null => TypedResults.NotFound(),
+                var (_, content) => TypedResults.File(content.ToArray(), "text/csv", $"{id}-results.csv"),
+            };
+        }
+        catch (ClientResultException e)
+        {
+            return ProviderProblem(e);
+        }
+    }
+
+    // The first results file of the job, or null while it has none (providers write it at the end).
+    private static async Task<(string FileId, BinaryData Content)?> ReadResultsFileAsync(string id, JobServices services, CancellationToken cancellationToken)
+    {
+        if (await services.Jobs.GetAsync(id) is not { ProviderJobId: not null } job) return null;
+        var refreshed = await RefreshDetailsAsync(job, services, cancellationToken);
+        if (refreshed.ResultFiles is not [var fileId, ..]) return null;
+        return (fileId, await services.Provider.DownloadFileAsync(fileId, cancellationToken));
+    }
+
+    // Records what "auto" became, the estimated finish and the result files. The Worker keeps the
+    // status; the latest record is read just before saving so this never sets an older status.
+    private static async Task<FineTuneJob> RefreshDetailsAsync(FineTuneJob job, JobServices services, CancellationToken cancellationToken)
+    {
+        var details = await services.Provider.GetJobDetailsAsync(job.ProviderJobId!, cancellationToken);
+        var latest = await services.Jobs.GetAsync(job.Id) ?? job;
+        var updated = latest.WithProviderDetails(details);
+        var changed = updated.ResolvedHyperparameters != latest.ResolvedHyperparameters
+            || updated.EstimatedFinish != latest.EstimatedFinish
+            || !(updated.ResultFiles ?? []).SequenceEqual(latest.ResultFiles ?? []);
+        if (changed) await services.Jobs.SaveAsync(updated);
+        return updated;
+    }
+
     private static Dictionary<string, string[]> RefusalReasons(CreateJobRequest request, DatasetRecord? training, DatasetRecord? validation)
     {
         var reasons = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
-        if (request.Suffix is { Length: > 64 }) reasons["suffix"] = ["The suffix can be at most 64 characters."];
+        JobPlanner.CheckSuffixAndMetadata(request, reasons);
         if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];
         else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training);
         if (request.ValidationDatasetId is not null)

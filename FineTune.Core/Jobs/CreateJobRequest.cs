@@ -7,4 +7,5 @@ public sealed record CreateJobRequest(
     JobMethod? Method = null,
     string? Suffix = null,
     int? Seed = null,
-    string? ConnectionId = null);
+    string? ConnectionId = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);

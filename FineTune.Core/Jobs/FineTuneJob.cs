@@ -18,6 +18,16 @@ public sealed record FineTuneJob
     public DateTimeOffset? FinishedAt { get; init; }
     public long? TrainedTokens { get; init; }
     public JobError? Error { get; init; }
+
+    // What "auto" became on the provider, once it said so.
+    public JobHyperparameters? ResolvedHyperparameters { get; init; }
+
+    // The provider's estimate while the job runs.
+    public DateTimeOffset? EstimatedFinish { get; init; }
+
+    public IReadOnlyList<string>? ResultFiles { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
 
 public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters);

@@ -14,4 +14,11 @@ public sealed class ProviderOptions
 
     public string? Organization { get; set; }
     public string? Project { get; set; }
+
+    // How often the SDK's own pipeline retries a failed call (null: the SDK's default). The Worker sets 0
+    // and schedules its own retries, so one job's backoff never holds a request slot other jobs need.
+    public int? MaxRetries { get; set; }
+
+    // How long one call may take before it fails as a timeout (null: the SDK's default of 100 s).
+    public TimeSpan? NetworkTimeout { get; set; }
 }

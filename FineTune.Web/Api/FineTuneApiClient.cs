@@ -31,6 +31,26 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         return SendAsync<DatasetRecord>(HttpMethod.Post, $"api/datasets?name={Uri.EscapeDataString(name)}", content, cancellationToken);
     }
 
+    public Task<IReadOnlyList<DatasetModel>> GetDatasetModelsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<DatasetModel>>(HttpMethod.Get, "api/datasets/models", null, cancellationToken);
+
+    // The stored dataset checked again against another model; stores nothing.
+    public Task<DatasetReport> ValidateDatasetAsync(string id, string model, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetReport>(HttpMethod.Post, $"{DatasetPath(id)}/validate?model={Uri.EscapeDataString(model)}", null, cancellationToken);
+
+    public Task<DatasetExamplePage> GetDatasetExamplesAsync(string id, int offset, int limit, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetExamplePage>(HttpMethod.Get, $"{DatasetPath(id)}/examples?offset={offset}&limit={limit}", null, cancellationToken);
+
+    // Stores a new version of the dataset with line `line` replaced by `exampleJson`.
+    public Task<DatasetRecord> ReplaceDatasetExampleAsync(string id, int line, string exampleJson, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetRecord>(HttpMethod.Put, $"{DatasetPath(id)}/examples/{line}",
+            new StringContent(exampleJson, System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+
+    public Task<DatasetSplit> SplitDatasetAsync(string id, SplitDatasetRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetSplit>(HttpMethod.Post, $"{DatasetPath(id)}/split", JsonBody(request), cancellationToken);
+
+    private static string DatasetPath(string id) => $"api/datasets/{Uri.EscapeDataString(id)}";
+
     public Task<IReadOnlyList<FineTuneJob>> GetJobsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<FineTuneJob>>(HttpMethod.Get, "api/jobs", null, cancellationToken);
 
@@ -76,11 +96,85 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<FineTuneJob> ResumeJobAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/resume", null, cancellationToken);
 
+    // The create-job form sends one key per form instance, so a double submit or a retry makes one job.
+    public Task<FineTuneJob> CreateJobAsync(CreateJobRequest request, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        SendAsync<FineTuneJob>(HttpMethod.Post, "api/jobs", JsonBody(request), cancellationToken,
+            message => message.Headers.Add("Idempotency-Key", idempotencyKey));
+
+    public Task<IReadOnlyList<ModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<ModelInfo>>(HttpMethod.Get, "api/models", null, cancellationToken);
+
+    public Task<JobEstimate> EstimateJobAsync(JobEstimateRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<JobEstimate>(HttpMethod.Post, "api/jobs/estimate", JsonBody(request), cancellationToken);
+
+    public Task<JobCheckpointList> GetJobCheckpointsAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<JobCheckpointList>(HttpMethod.Get, $"{JobPath(id)}/checkpoints", null, cancellationToken);
+
+    // Null while the job has no results file yet.
+    public async Task<JobResults?> GetJobResultsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendAsync<JobResults>(HttpMethod.Get, $"{JobPath(id)}/results", null, cancellationToken);
+        }
+        catch (FineTuneApiException ex) when (ex.StatusCode is HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<string> GetJobResultsCsvAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var request = await CreateRequestAsync(HttpMethod.Get, $"{JobPath(id)}/results.csv", null);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, cancellationToken);
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
+    public Task<IReadOnlyList<PlaygroundPrompt>> GetPlaygroundPromptsAsync(string datasetId, int limit, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<PlaygroundPrompt>>(HttpMethod.Get, $"api/playground/prompts?datasetId={Uri.EscapeDataString(datasetId)}&limit={limit}", null, cancellationToken);
+
+    // The model's answer as the Api streams it (server-sent events), chunk by chunk; the last has Done set.
+    public async IAsyncEnumerable<PlaygroundChunk> StreamChatAsync(
+        PlaygroundChatRequest chat, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var request = await CreateRequestAsync(HttpMethod.Post, "api/playground/chat", JsonBody(chat));
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new FineTuneApiException($"The playground did not reach the Api: {ex.Message}", ex);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, cancellationToken);
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cancellationToken))
+            {
+                yield return FineTuneJson.Deserialize<PlaygroundChunk>(item.Data);
+            }
+        }
+    }
+
+    private async Task<HttpRequestMessage> CreateRequestAsync(HttpMethod method, string path, HttpContent? content)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (await tokenSource.GetTokenAsync() is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return request;
+    }
+
     private static string JobPath(string id) => $"api/jobs/{Uri.EscapeDataString(id)}";
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
+        configure?.Invoke(request);
         var token = await tokenSource.GetTokenAsync();
         if (token is not null)
         {

@@ -1,6 +1,7 @@
 using FineTune.Core;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
+using FineTune.Web.Datasets;
 using FineTune.Web.Jobs;
 using FineTune.Core.Redis;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -45,6 +46,7 @@ public static class Extensions
                 options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), RedisKeys.DataProtectionKeys));
 
         builder.AddApiClient();
+        builder.AddDatasetFiles();
         builder.AddJobUpdates();
     }
 

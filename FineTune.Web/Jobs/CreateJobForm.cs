@@ -2,12 +2,24 @@ using FineTune.Core.Jobs;
 
 namespace FineTune.Web.Jobs;
 
-// What the create-job form edits; ToRequest makes the Api's CreateJobRequest of it.
+public sealed class MetadataPair
+{
+    public string Key { get; set; } = "";
+    public string Value { get; set; } = "";
+}
+
+// What the create-job form edits; ToRequest makes the Api's CreateJobRequest of it. One form instance
+// is one intended job: its IdempotencyKey makes a double submit or a retried request create one job.
 public sealed class CreateJobForm
 {
     public const string DefaultModel = "gpt-4.1-mini";
 
+    // Shown until the provider's model list arrives, and if it cannot be read.
     public static readonly IReadOnlyList<string> BaseModels = [DefaultModel, "gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1", "gpt-4o"];
+
+    public static readonly IReadOnlyList<string> Methods = ["supervised", "dpo"];
+
+    public string IdempotencyKey { get; private set; } = Guid.NewGuid().ToString("N");
 
     public string? TrainingDatasetId { get; set; }
 
@@ -15,18 +27,40 @@ public sealed class CreateJobForm
 
     public string Model { get; set; } = DefaultModel;
 
-    // Null means auto: the provider picks the number of epochs.
+    public string Method { get; set; } = "supervised";
+
+    // Null means auto: the provider picks the value.
     public int? Epochs { get; set; }
+
+    public int? BatchSize { get; set; }
+
+    public double? LearningRateMultiplier { get; set; }
 
     public string? Suffix { get; set; }
 
     public int? Seed { get; set; }
 
+    public List<MetadataPair> Metadata { get; } = [];
+
+    // After a job was created, the form stands for the next one.
+    public void Renew() => IdempotencyKey = Guid.NewGuid().ToString("N");
+
+    public JobMethod ToMethod() => new(Method, new JobHyperparameters(Epochs, BatchSize, LearningRateMultiplier));
+
+    public JobEstimateRequest? ToEstimateRequest() => TrainingDatasetId is null || string.IsNullOrWhiteSpace(Model)
+        ? null
+        : new JobEstimateRequest(TrainingDatasetId, Model, NullIfEmpty(ValidationDatasetId), ToMethod());
+
     public CreateJobRequest ToRequest() => new(
         TrainingDatasetId: TrainingDatasetId ?? throw new InvalidOperationException("Choose a training dataset."),
         Model: Model,
-        ValidationDatasetId: string.IsNullOrEmpty(ValidationDatasetId) ? null : ValidationDatasetId,
-        Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: Epochs)),
+        ValidationDatasetId: NullIfEmpty(ValidationDatasetId),
+        Method: ToMethod(),
         Suffix: string.IsNullOrWhiteSpace(Suffix) ? null : Suffix.Trim(),
-        Seed: Seed);
+        Seed: Seed,
+        Metadata: Metadata.Where(pair => !string.IsNullOrWhiteSpace(pair.Key))
+            .GroupBy(pair => pair.Key.Trim())
+            .ToDictionary(group => group.Key, group => group.Last().Value) is { Count: > 0 } metadata ? metadata : null);
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

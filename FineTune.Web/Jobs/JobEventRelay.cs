@@ -6,11 +6,16 @@ using StackExchange.Redis;
 
 namespace FineTune.Web.Jobs;
 
-// Forwards what the Worker publishes on the job-updates channel to the SignalR group of the job.
+// Forwards what the Worker publishes on the job-updates channel to the connections that joined the job.
 // Messages are handled one at a time, in the order Redis delivers them.
+// Every Web replica subscribes to the channel, so each replica sends to its own connections only
+// (LocalJobConnections): a send to the job's group would go through the SignalR Redis backplane to
+// every replica, and with N replicas each client would get each update N times. A send to one local
+// connection is written to it directly (RedisHubLifetimeManager skips the bus for local connections).
 public sealed class JobEventRelay(
     IConnectionMultiplexer redis,
     IHubContext<JobsHub> hub,
+    LocalJobConnections local,
     ILogger<JobEventRelay> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
@@ -85,8 +90,9 @@ public sealed class JobEventRelay(
 
         try
         {
-            await hub.Clients.Group(JobsHubContract.JobGroup(update.Job.Id))
-                .SendAsync(JobsHubContract.JobUpdated, update, cancellationToken);
+            var connections = local.Of(update.Job.Id);
+            if (connections.Count == 0) return;
+            await Task.WhenAll(connections.Select(id => hub.Clients.Client(id).SendAsync(JobsHubContract.JobUpdated, update, cancellationToken)));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

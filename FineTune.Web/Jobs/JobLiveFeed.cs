@@ -15,10 +15,12 @@ public enum LiveState { Connecting, Live, Reconnecting, Offline }
 // Api, then apply live updates, skipping events already held. Updates that arrive while the history is
 // being read are held back and applied after it, so the log stays in order. After a reconnect (a new
 // connection, so a new join) the same happens with the events after the last one held.
+// The hub's URL and the token source are given (not the page's NavigationManager), so the same feed
+// also runs outside a page: the integration tests drive it against a real Web, Api and Worker.
 public sealed class JobLiveFeed(
     FineTuneApiClient api,
-    SignedInUserToken token,
-    NavigationManager navigation,
+    IApiTokenSource token,
+    Uri hubUrl,
     ILogger<JobLiveFeed> logger) : IAsyncDisposable
 {
     private readonly Lock gate = new();
@@ -57,7 +59,7 @@ public sealed class JobLiveFeed(
     {
         jobId = id;
         connection = new HubConnectionBuilder()
-            .WithUrl(navigation.ToAbsoluteUri(JobsHubContract.Path), options => options.AccessTokenProvider = async () => await token.GetTokenAsync())
+            .WithUrl(hubUrl, options => options.AccessTokenProvider = async () => await token.GetTokenAsync())
             .WithAutomaticReconnect()
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .Build();
@@ -201,6 +203,12 @@ public sealed class JobLiveFeed(
 
     private async Task OnReconnectingAsync(Exception? error)
     {
+        // Hold live updates from here until the refill after the reconnect: applied before it, a new
+        // event would become "the last one held" and the refill would start after it, skipping the gap.
+        lock (gate)
+        {
+            holdingBack = true;
+        }
         State = LiveState.Reconnecting;
         await NotifyAsync();
     }
@@ -256,5 +264,5 @@ public sealed class JobLiveFeedFactory(
     NavigationManager navigation,
     ILogger<JobLiveFeed> logger)
 {
-    public JobLiveFeed Create() => new(api, token, navigation, logger);
+    public JobLiveFeed Create() => new(api, token, navigation.ToAbsoluteUri(JobsHubContract.Path), logger);
 }

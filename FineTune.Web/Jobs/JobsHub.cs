@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
 using Microsoft.AspNetCore.SignalR;
@@ -6,7 +7,7 @@ namespace FineTune.Web.Jobs;
 
 // Live job updates. Connecting needs no login; joining a job's group does: the caller's token must let
 // them read the job from the Api, which is the one place that decides access.
-public sealed class JobsHub(FineTuneApiClientFactory apis, ILogger<JobsHub> logger) : Hub
+public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJobConnections local, ILogger<JobsHub> logger) : Hub
 {
     public async Task JoinJob(string jobId)
     {
@@ -30,10 +31,20 @@ public sealed class JobsHub(FineTuneApiClientFactory apis, ILogger<JobsHub> logg
             throw new HubException("The Api could not be reached to check your access; try again.");
         }
         await Groups.AddToGroupAsync(Context.ConnectionId, JobsHubContract.JobGroup(jobId), Context.ConnectionAborted);
+        local.Add(jobId, Context.ConnectionId);
     }
 
-    public Task LeaveJob(string jobId) =>
-        Groups.RemoveFromGroupAsync(Context.ConnectionId, JobsHubContract.JobGroup(jobId), Context.ConnectionAborted);
+    public async Task LeaveJob(string jobId)
+    {
+        local.Remove(jobId, Context.ConnectionId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, JobsHubContract.JobGroup(jobId), Context.ConnectionAborted);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        local.RemoveConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 
     // A browser signed in with the cookie carries the token in its claims; other clients (the job page's
     // own HubConnection, scripts) pass it as SignalR does: access_token in the query, or a bearer header.
@@ -56,5 +67,55 @@ public sealed class JobsHub(FineTuneApiClientFactory apis, ILogger<JobsHub> logg
         }
         var header = request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+}
+
+// Which connections of this Web replica joined which job. The JobEventRelay sends each update to these
+// only: every replica receives every update from Redis itself, so sending through the SignalR backplane
+// (a group send) would deliver each update once per replica to every client.
+public sealed class LocalJobConnections
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, HashSet<string>> _byJob = [];
+    private readonly Dictionary<string, HashSet<string>> _byConnection = [];
+
+    public void Add(string jobId, string connectionId)
+    {
+        lock (_gate)
+        {
+            Members(_byJob, jobId).Add(connectionId);
+            Members(_byConnection, connectionId).Add(jobId);
+        }
+    }
+
+    public void Remove(string jobId, string connectionId)
+    {
+        lock (_gate)
+        {
+            Drop(_byJob, jobId, connectionId);
+            Drop(_byConnection, connectionId, jobId);
+        }
+    }
+
+    public void RemoveConnection(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (!_byConnection.Remove(connectionId, out var jobIds)) return;
+            foreach (var jobId in jobIds) Drop(_byJob, jobId, connectionId);
+        }
+    }
+
+    public IReadOnlyList<string> Of(string jobId)
+    {
+        lock (_gate) return _byJob.TryGetValue(jobId, out var members) ? [.. members] : [];
+    }
+
+    private static HashSet<string> Members(Dictionary<string, HashSet<string>> map, string key) =>
+        map.TryGetValue(key, out var set) ? set : map[key] = [];
+
+    private static void Drop(Dictionary<string, HashSet<string>> map, string key, string member)
+    {
+        if (map.TryGetValue(key, out var set) && set.Remove(member) && set.Count == 0) map.Remove(key);
     }
 }

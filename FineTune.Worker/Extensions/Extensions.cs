@@ -14,14 +14,44 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobLease>();
-        builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
-        builder.Services.AddSingleton(services => new FineTuningProvider(services.GetRequiredService<IOptions<ProviderOptions>>().Value));
 
         builder.Services.AddOptions<WorkerOptions>()
             .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
-            .Validate(options => options.PollInterval > TimeSpan.Zero, "FineTune:Worker:PollInterval must be positive.")
-            .Validate(options => options.LeaseDuration > options.PollInterval, "FineTune:Worker:LeaseDuration must be longer than the poll interval.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "FineTune:Worker:PollInterval must be positive.")
+            .Validate(o => o.SlowPollInterval >= o.PollInterval, "FineTune:Worker:SlowPollInterval must be at least PollInterval.")
+            .Validate(o => o.LeaseDuration > o.SlowPollInterval, "FineTune:Worker:LeaseDuration must be longer than SlowPollInterval, or a worker loses its jobs between polls.")
+            .Validate(o => o.MaxConcurrentPolls >= 1, "FineTune:Worker:MaxConcurrentPolls must be at least 1.")
+            .Validate(o => o.RequestsPerSecond > 0, "FineTune:Worker:RequestsPerSecond must be positive.")
+            .Validate(o => o.RequestBurst >= 1, "FineTune:Worker:RequestBurst must be at least 1.")
+            .Validate(o => o.BackoffInitialDelay > TimeSpan.Zero && o.BackoffMaxDelay >= o.BackoffInitialDelay,
+                "FineTune:Worker:BackoffInitialDelay must be positive and BackoffMaxDelay at least as long.")
+            .Validate(o => o.RequestTimeout > TimeSpan.Zero, "FineTune:Worker:RequestTimeout must be positive.")
             .ValidateOnStart();
+
+        // One provider connection, one budget. The SDK's own retries are off: the poller retries per job
+        // (PollSchedule), so a 429 or a 5xx never holds a slot while other jobs wait.
+        builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
+        builder.Services.AddSingleton(services =>
+        {
+            var worker = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            return new RequestBudget(worker.RequestsPerSecond, worker.RequestBurst, services.GetRequiredService<TimeProvider>());
+        });
+        builder.Services.AddSingleton(services =>
+        {
+            var configured = services.GetRequiredService<IOptions<ProviderOptions>>().Value;
+            var worker = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            var options = new ProviderOptions
+            {
+                Endpoint = configured.Endpoint,
+                ApiKey = configured.ApiKey,
+                Organization = configured.Organization,
+                Project = configured.Project,
+                MaxRetries = 0,
+                NetworkTimeout = worker.RequestTimeout,
+            };
+            return new FineTuningProvider(options, [new RequestBudgetPolicy(services.GetRequiredService<RequestBudget>())]);
+        });
+
         builder.Services.AddHostedService<JobPoller>();
     }
 }

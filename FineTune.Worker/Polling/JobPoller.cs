@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Polling;
 
-// Polls the provider for every active job this worker holds the lease on, stores what is new
-// and publishes it. Terminal jobs leave the active set and are polled no more.
+// Polls the provider for every active job this worker holds the lease on, stores what is new and
+// publishes it. Jobs are polled concurrently (at most MaxConcurrentPolls at once), each on its own
+// schedule (PollSchedule), and every provider call waits for the connection's request budget (the
+// RequestBudgetPolicy in the provider's pipeline). A failing job backs off alone; nothing a provider
+// or Redis does stops the loop. Terminal jobs leave the active set and are polled no more.
 public sealed partial class JobPoller(
     JobStore jobs,
     JobLease lease,
@@ -15,55 +18,136 @@ public sealed partial class JobPoller(
     ILogger<JobPoller> logger) : BackgroundService
 {
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private readonly WorkerOptions _options = options.Value;
+    private readonly PollSchedule _schedule = new(options.Value, Random.Shared.NextDouble);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private enum Outcome { Polled, Finished, HeldElsewhere }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogStarted(_owner);
-        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
-        do
+        using var slots = new SemaphoreSlim(_options.MaxConcurrentPolls);
+        var polls = new HashSet<Task>();
+        var nextRefresh = time.GetUtcNow();
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                foreach (var jobId in await jobs.ActiveJobIdsAsync())
+                // Replaced before looking at the schedule, so a poll that ends from here on wakes the wait below.
+                var wake = _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+                var now = time.GetUtcNow();
+                if (now >= nextRefresh)
                 {
-                    if (await lease.TryAcquireAsync(jobId, _owner, options.Value.LeaseDuration))
-                        await PollJobAsync(jobId, stoppingToken);
+                    await RefreshActiveJobsAsync(now);
+                    nextRefresh = now + _options.PollInterval;
+                }
+
+                foreach (var jobId in _schedule.TakeDue(time.GetUtcNow()))
+                {
+                    await slots.WaitAsync(stoppingToken);
+                    var poll = PollInSlotAsync(jobId, slots, stoppingToken);
+                    lock (polls) polls.Add(poll);
+                    _ = poll.ContinueWith(done => { lock (polls) polls.Remove(done); }, TaskScheduler.Default);
+                }
+
+                now = time.GetUtcNow();
+                var until = _schedule.NextDue is { } due && due < nextRefresh ? due : nextRefresh;
+                if (until > now)
+                {
+                    using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    await Task.WhenAny(wake.Task, Task.Delay(until - now, time, stopWaiting.Token));
+                    stopWaiting.Cancel();
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Redis or the provider may be briefly away; the next tick tries again.
-                LogPollFailed(e);
-            }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        Task[] running;
+        lock (polls) running = [.. polls];
+        await Task.WhenAll(running);
     }
 
-    public async Task PollJobAsync(string jobId, CancellationToken cancellationToken)
+    private async Task RefreshActiveJobsAsync(DateTimeOffset now)
     {
         try
         {
-            var job = await jobs.GetAsync(jobId);
-            if (job?.ProviderJobId is null) return;
+            _schedule.Sync(await jobs.ActiveJobIdsAsync(), now);
+        }
+        catch (Exception e)
+        {
+            // Redis may be briefly away; the jobs already scheduled carry on, and the next refresh tries again.
+            LogRefreshFailed(e.Message);
+        }
+    }
 
-            // The job first, then its events: every event behind a status we store is then stored too.
-            var providerJob = await provider.GetJobAsync(job.ProviderJobId, cancellationToken);
-            var lastEventId = await jobs.LastEventIdAsync(jobId);
-            var events = await provider.GetEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
-            var added = await jobs.AppendEventsAsync(jobId, events);
+    private async Task PollInSlotAsync(string jobId, SemaphoreSlim slots, CancellationToken stoppingToken)
+    {
+        var startedAt = time.GetUtcNow();
+        try
+        {
+            var outcome = await PollJobAsync(jobId, stoppingToken);
+            var now = time.GetUtcNow();
+            switch (outcome.Outcome)
+            {
+                case Outcome.Polled: _schedule.Polled(jobId, outcome.Status!, startedAt, now); break;
+                case Outcome.HeldElsewhere: _schedule.HeldElsewhere(jobId, now); break;
+                default: _schedule.Forget(jobId); break;
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            var now = time.GetUtcNow();
+            if (ProviderFault.RetryAfter(e, now) is { } retryAfter)
+            {
+                _schedule.RateLimited(jobId, retryAfter, now);
+                LogRateLimited(jobId, retryAfter);
+            }
+            else
+            {
+                var delay = _schedule.Failed(jobId, now);
+                LogJobPollFailed(jobId, _schedule.FailuresOf(jobId), delay, e.GetType().Name, e.Message);
+            }
+        }
+        finally
+        {
+            slots.Release();
+            _wake.TrySetResult();
+        }
+    }
 
-            var updated = job.WithProviderState(providerJob);
-            if (added.Count == 0 && updated == job) return;
+    private async Task<(Outcome Outcome, string? Status)> PollJobAsync(string jobId, CancellationToken cancellationToken)
+    {
+        if (!await lease.TryAcquireAsync(jobId, _owner, _options.LeaseDuration)) return (Outcome.HeldElsewhere, null);
 
+        var job = await jobs.GetAsync(jobId);
+        if (job is null) return (Outcome.Finished, null);
+        // Not yet created on the provider (the Api is still creating it): look again soon.
+        if (job.ProviderJobId is null) return (Outcome.Polled, JobStatus.Running);
+
+        // The job first, then its events: every event behind a status we store is then stored too.
+        var providerJob = await provider.GetJobAsync(job.ProviderJobId, cancellationToken);
+        var lastEventId = await jobs.LastEventIdAsync(jobId);
+        var events = await provider.GetEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
+        // Idempotent by provider event id: whatever another worker (or this one, before a crash) stored is skipped.
+        var added = await jobs.AppendEventsAsync(jobId, events);
+
+        var updated = job.WithProviderState(providerJob);
+        if (added.Count > 0 || updated != job)
+        {
             await jobs.SaveAsync(updated);
             await jobs.PublishAsync(new JobUpdate(updated, added));
             if (updated.Status != job.Status) LogStatusChanged(jobId, updated.Status);
-            if (JobStatus.IsTerminal(updated.Status)) await lease.ReleaseAsync(jobId, _owner);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogJobPollFailed(jobId, e);
-        }
+        if (!JobStatus.IsTerminal(updated.Status)) return (Outcome.Polled, updated.Status);
+
+        await lease.ReleaseAsync(jobId, _owner);
+        return (Outcome.Finished, updated.Status);
     }
 
     [LoggerMessage(LogLevel.Information, "Job poller {Owner} started")]
@@ -72,9 +156,12 @@ public sealed partial class JobPoller(
     [LoggerMessage(LogLevel.Information, "Job {JobId} is {Status}")]
     private partial void LogStatusChanged(string jobId, string status);
 
-    [LoggerMessage(LogLevel.Warning, "Polling job {JobId} failed; it is tried again next time")]
-    private partial void LogJobPollFailed(string jobId, Exception exception);
+    [LoggerMessage(LogLevel.Information, "The provider rate-limited job {JobId}; polling it again in {RetryAfter}")]
+    private partial void LogRateLimited(string jobId, TimeSpan retryAfter);
 
-    [LoggerMessage(LogLevel.Warning, "Polling the active jobs failed; trying again next time")]
-    private partial void LogPollFailed(Exception exception);
+    [LoggerMessage(LogLevel.Warning, "Polling job {JobId} failed ({Failures} in a row, {Error}: {Message}); next try in {Delay}")]
+    private partial void LogJobPollFailed(string jobId, int failures, TimeSpan delay, string error, string message);
+
+    [LoggerMessage(LogLevel.Warning, "Reading the active jobs failed ({Message}); trying again next interval")]
+    private partial void LogRefreshFailed(string message);
 }

@@ -1,0 +1,81 @@
+using FineTune.Core.Datasets;
+using FineTune.Core.Jobs;
+
+namespace FineTune.Api.Jobs;
+
+// What a job would be before it is launched: "auto" resolved, tokens and cost estimated, and the
+// request's own fields checked against the provider's limits.
+public static class JobPlanner
+{
+    public const int MaxSuffixLength = 64;
+    // Azure OpenAI allows a shorter suffix; used once Azure connections exist.
+    public const int AzureMaxSuffixLength = 18;
+    public const int MaxMetadataPairs = 16;
+    public const int MaxMetadataKeyLength = 64;
+    public const int MaxMetadataValueLength = 512;
+
+    // The multiplier OpenAI applies to small files when none is given (and the LocalProvider's default).
+    public const double DefaultLearningRateMultiplier = 2;
+
+    // OpenAI picks a batch of about 0.2% of the examples (1 to 256) when none is given.
+    public static int DefaultBatchSize(int exampleCount) =>
+        Math.Max(1, Math.Min(Math.Clamp((int)Math.Round(exampleCount * 0.002), 1, 256), exampleCount));
+
+    public static JobEstimate Estimate(string model, DatasetRecord training, JobMethod? method, ModelCatalog catalog, TimeProvider time, DateOnly? fineTuningEnds)
+    {
+        var chosen = method?.Hyperparameters ?? new JobHyperparameters();
+        var examples = training.Report.ExampleCount;
+        var resolved = new JobHyperparameters(
+            NEpochs: chosen.NEpochs ?? TrainingEstimate.DefaultEpochs(examples),
+            BatchSize: chosen.BatchSize ?? DefaultBatchSize(examples),
+            LearningRateMultiplier: chosen.LearningRateMultiplier ?? DefaultLearningRateMultiplier);
+        var stepsPerEpoch = examples == 0 ? 0 : (examples + resolved.BatchSize!.Value - 1) / resolved.BatchSize.Value;
+        var billable = training.Report.Tokens?.Billable ?? 0;
+
+        var warnings = new List<string>();
+        var entry = catalog.Find(model);
+        var estimate = entry is null ? null : TrainingEstimate.Estimate(entry, examples, billable, resolved.NEpochs);
+        if (entry is null) warnings.Add($"{model} is not in the model catalog: no price is known for it.");
+        if (training.Report.Tokens is null) warnings.Add("The dataset report has no token counts; the estimate assumes none.");
+        else if (training.Report.Tokens.ExamplesOverLimit > 0)
+            warnings.Add($"{training.Report.Tokens.ExamplesOverLimit} examples exceed the context limit of {training.Report.Tokens.ContextLimit} tokens and will be truncated.");
+        if (method?.Type is "dpo") warnings.Add("DPO is billed like supervised training here; the provider's price may differ.");
+        if (fineTuningEnds is { } ends)
+        {
+            var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+            warnings.Add(today > ends
+                ? $"The provider stopped accepting new fine-tuning jobs on {model} on {ends:yyyy-MM-dd}."
+                : $"The provider accepts new fine-tuning jobs on {model} until {ends:yyyy-MM-dd}.");
+        }
+
+        return new JobEstimate(
+            Model: model,
+            ExampleCount: examples,
+            Resolved: resolved,
+            Chosen: chosen,
+            StepsPerEpoch: stepsPerEpoch,
+            TotalSteps: stepsPerEpoch * resolved.NEpochs!.Value,
+            BillableTokensPerEpoch: billable,
+            TrainedTokens: billable * resolved.NEpochs.Value,
+            PricePerMillionTokens: estimate?.PricePerMillionTokens,
+            Cost: estimate?.Cost,
+            Currency: "USD",
+            Warnings: warnings);
+    }
+
+    public static void CheckSuffixAndMetadata(CreateJobRequest request, Dictionary<string, string[]> reasons, int maxSuffixLength = MaxSuffixLength)
+    {
+        if (request.Suffix is { } suffix && (suffix.Length is 0 || suffix.Length > maxSuffixLength))
+            reasons["suffix"] = [$"The suffix must have 1 to {maxSuffixLength} characters; it has {suffix.Length}."];
+
+        if (request.Metadata is not { Count: > 0 } metadata) return;
+        var problems = new List<string>();
+        if (metadata.Count > MaxMetadataPairs) problems.Add($"At most {MaxMetadataPairs} metadata pairs are allowed; there are {metadata.Count}.");
+        foreach (var (key, value) in metadata)
+        {
+            if (key.Length is 0 || key.Length > MaxMetadataKeyLength) problems.Add($"Metadata key '{key}' must have 1 to {MaxMetadataKeyLength} characters.");
+            if (value is null || value.Length > MaxMetadataValueLength) problems.Add($"Metadata value of '{key}' must have at most {MaxMetadataValueLength} characters.");
+        }
+        if (problems.Count > 0) reasons["metadata"] = problems.ToArray();
+    }
+}

@@ -1,0 +1,59 @@
+using System.ClientModel;
+using FineTune.Core.Datasets;
+using FineTune.Core.Jobs;
+using FineTune.Core.Providers;
+using Microsoft.Extensions.Options;
+
+namespace FineTune.Api.Models;
+
+public static class ModelsApi
+{
+    public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/models").WithTags("Models").RequireAuthorization();
+        api.MapGet("/", ListModels).WithName("ListModels")
+            .WithSummary("The provider's models, with whether each can be fine-tuned, its context limit and announced end dates");
+        return app;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<ModelInfo>>, ProblemHttpResult>> ListModels(
+        FineTuningProvider provider, ModelCatalog catalog, IOptions<ModelTableOptions> table, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ProviderModel> models;
+        try
+        {
+            models = await provider.ListModelsAsync(cancellationToken);
+        }
+        catch (ClientResultException e)
+        {
+            return TypedResults.Problem(title: "The provider did not list its models", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
+        }
+        return TypedResults.Ok<IReadOnlyList<ModelInfo>>(models
+            .Select(model => Describe(model, table.Value, catalog))
+            .OrderByDescending(model => model.FineTunable)
+            .ThenBy(model => model.FineTuned)
+            .ThenBy(model => model.Id, StringComparer.Ordinal)
+            .ToList());
+    }
+
+    public static ModelInfo Describe(ProviderModel model, ModelTableOptions table, ModelCatalog catalog)
+    {
+        var fineTuned = model.Id.StartsWith("ft:", StringComparison.Ordinal);
+        var checkpoint = fineTuned && model.Id.Contains(":ckpt-step-", StringComparison.Ordinal);
+        var entry = catalog.Find(model.Id);
+        var baseModel = entry?.Name ?? (fineTuned ? model.Id.Split(':')[1] : model.Id);
+        var lifecycle = table.Find(baseModel);
+        return new ModelInfo(
+            Id: model.Id,
+            OwnedBy: model.OwnedBy,
+            CreatedAt: model.CreatedAt,
+            BaseModel: baseModel,
+            FineTuned: fineTuned,
+            Checkpoint: checkpoint,
+            FineTunable: !fineTuned && lifecycle is { FineTunable: true },
+            ContextTokens: entry?.ContextTokens,
+            TrainingPricePerMillionTokens: entry?.TrainingPricePerMillionTokens,
+            ShutdownDate: lifecycle?.ShutdownDate,
+            FineTuningEndsDate: lifecycle?.FineTuningEndsDate);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using FineTune.Bench;
+using FineTune.Core;
+using FineTune.Core.Jobs;
+using FineTune.Core.Redis;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+// Delay from a Redis publish on the job-updates channel (what the Worker does) to the update reaching
+// SignalR clients of one Web instance, with 1, 100 and 1,000 clients joined to the job.
+// Everything on loopback: redis-server, the Api (JoinJob asks it whether the caller may read the job),
+// the Web, and the clients in this process. Publisher and clients share one Stopwatch clock.
+//
+//   dotnet run -c Release --project bench/FineTune.Bench.LiveUpdates -- [--clients 1,100,1000] [--messages 100] [--rate 10]
+var clientCounts = Arg("--clients", "1,100,1000").Split(',').Select(int.Parse).ToList();
+var messages = int.Parse(Arg("--messages", "100"));
+var rate = double.Parse(Arg("--rate", "10"));
+const string token = "bench-admin-token";
+
+await using var services = new BenchServices();
+var redisConnection = services.StartRedis();
+var api = await services.StartServiceAsync("FineTune.Api", new()
+{
+    ["ConnectionStrings__redis"] = redisConnection,
+    ["FineTune__Bootstrap__AdminToken"] = token,
+    ["FineTune__DataDirectory"] = services.DataDirectory,
+    ["FineTune__Provider__Endpoint"] = "http://127.0.0.1:9/v1",
+});
+var web = await services.StartServiceAsync("FineTune.Web", new()
+{
+    ["ConnectionStrings__redis"] = redisConnection,
+    ["services__api__http__0"] = api.ToString().TrimEnd('/'),
+});
+
+await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+var job = new FineTuneJob
+{
+    Id = "job_bench_live", Status = JobStatus.Running, Model = "gpt-4.1-mini", TrainingDatasetId = "ds_bench",
+    Method = new JobMethod("supervised", null), CreatedBy = "bench", CreatedAt = DateTimeOffset.UtcNow,
+};
+await new JobStore(redis).SaveAsync(job);
+var channel = RedisChannel.Literal(RedisKeys.JobUpdatesChannel);
+var publisher = redis.GetSubscriber();
+
+Console.WriteLine($"Web {web}, Api {api}, Redis {redisConnection}; {messages} messages at {rate}/s per run, {Environment.ProcessorCount} cores");
+Console.WriteLine("| clients | messages/s | deliveries | lost | duplicated | p50 ms | p99 ms | max ms |");
+Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+
+foreach (var count in clientCounts)
+{
+    var latencies = new ConcurrentBag<double>();
+    var received = new ConcurrentDictionary<(int Client, string EventId), int>();
+    var warmUpDeliveries = 0;
+    var connections = new List<HubConnection>();
+    try
+    {
+        using (var gate = new SemaphoreSlim(50))
+        {
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async client =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var connection = new HubConnectionBuilder()
+                        .WithUrl(new Uri(web, "/hubs/jobs"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+                        .AddJsonProtocol(o => o.PayloadSerializerOptions = new(FineTuneJson.Options))
+                        .Build();
+                    connection.On<JobUpdate>("jobUpdated", update =>
+                    {
+                        var now = Stopwatch.GetTimestamp();
+                        var id = update.NewEvents[0].Id;
+                        if (id.Split(':')[1].Contains(".-"))
+                        {
+                            Interlocked.Increment(ref warmUpDeliveries);
+                            return;
+                        }
+                        if (received.AddOrUpdate((client, id), 1, (_, n) => n + 1) > 1) return;
+                        var sentAt = long.Parse(id.Split(':')[2]);
+                        latencies.Add(Stopwatch.GetElapsedTime(sentAt, now).TotalMilliseconds);
+                    });
+                    await connection.StartAsync();
+                    await connection.InvokeAsync("JoinJob", job.Id);
+                    lock (connections) connections.Add(connection);
+                }
+                finally { gate.Release(); }
+            }));
+        }
+
+        // Warm-up (JIT, connection buffers), not measured; waits until every client had all of it.
+        for (var i = 0; i < 20; i++) await PublishAsync(count, -1 - i);
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); Volatile.Read(ref warmUpDeliveries) < 20 * count && DateTime.UtcNow < deadline;) await Task.Delay(100);
+
+        var interval = TimeSpan.FromSeconds(1 / rate);
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < messages; i++)
+        {
+            var due = start + (long)(i * interval.TotalSeconds * Stopwatch.Frequency);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            await PublishAsync(count, i);
+        }
+        var expected = count * messages;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); received.Count < expected && DateTime.UtcNow < deadline;) await Task.Delay(100);
+
+        var sorted = latencies.Order().ToList();
+        var duplicated = received.Values.Count(n => n > 1);
+        Console.WriteLine($"| {count} | {rate} | {sorted.Count} | {expected - received.Count} | {duplicated} | {BenchServices.Percentile(sorted, 50):F1} | {BenchServices.Percentile(sorted, 99):F1} | {sorted.LastOrDefault():F1} |");
+    }
+    finally
+    {
+        await Task.WhenAll(connections.Select(c => c.DisposeAsync().AsTask()));
+    }
+}
+
+async Task PublishAsync(int run, int i)
+{
+    // A realistic payload: the job snapshot and one metrics event, as the Worker publishes them.
+    var data = JsonSerializer.SerializeToElement(new { step = i, train_loss = 1.234, train_mean_token_accuracy = 0.5, total_steps = 300 });
+    var jobEvent = new JobEvent($"bench:{run}.{i}:{Stopwatch.GetTimestamp()}", DateTimeOffset.UtcNow, "info", "metrics", $"Step {i}/300: training loss=1.234", data);
+    await publisher.PublishAsync(channel, FineTuneJson.Serialize(new JobUpdate(job, [jobEvent])));
+}
+
+string Arg(string name, string fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+}

@@ -1,0 +1,67 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace FineTune.EndToEndTests;
+
+[Collection(AppHostCollection.Name)]
+public sealed partial class DatasetBrowserTests(AppHostFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private Browser _browser = null!;
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        _browser = await Browser.LaunchAsync();
+        var context = await _browser.Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.WebAddress.ToString() });
+        // The first requests after start-up JIT every service on two cores: allow for it.
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
+        _page = await context.NewPageAsync();
+        _page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
+    }
+
+    [Fact]
+    public async Task Upload_a_dataset_with_errors_click_an_error_and_see_the_offending_example()
+    {
+        await _page.GotoAsync("/login");
+        await _page.GetByTestId("login-token").FillAsync(AppHostFixture.AdminToken);
+        await _page.GetByTestId("login-submit").ClickAsync();
+        await _page.WaitForURLAsync(url => !url.Contains("/login"));
+
+        await GoToInteractivePageAsync("/datasets");
+        // The list shows once the upload script is attached; the file goes to the Web over HTTP, not the circuit.
+        await _page.GetByText("No datasets yet").Or(_page.GetByTestId("dataset-row")).First.WaitForAsync();
+        var chooser = await _page.RunAndWaitForFileChooserAsync(() => _page.GetByTestId("dataset-upload").ClickAsync());
+        await chooser.SetFilesAsync(AppHostFixture.Sample("capitals-with-errors.jsonl"));
+
+        await _page.WaitForURLAsync(DatasetPageUrl());
+        await Assertions.Expect(_page.GetByTestId("dataset-status")).ToHaveTextAsync("invalid");
+        var lineTwo = _page.Locator("[data-testid=dataset-error][data-line='2']");
+        await Assertions.Expect(lineTwo).ToContainTextAsync("invalid_json");
+
+        await lineTwo.GetByTestId("problem-line-link").ClickAsync();
+
+        await _page.WaitForURLAsync(new Regex(@"/datasets/ds_[0-9a-f]+\?line=2$"));
+        var example = _page.Locator("[data-testid=example][data-line='2'][data-selected=true]");
+        await Assertions.Expect(example).ToBeVisibleAsync();
+        await Assertions.Expect(example.GetByTestId("example-raw")).ToContainTextAsync("\"content\": \"Capital of Japan?\"");
+        await Assertions.Expect(example).ToContainTextAsync("Not valid JSON");
+        await Assertions.Expect(example).ToBeFocusedAsync();
+    }
+
+    private async Task GoToInteractivePageAsync(string path)
+    {
+        await _page.GotoAsync(path);
+        await _page.Locator("[data-testid=render-mode][data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+    }
+
+    [GeneratedRegex(@"/datasets/ds_[0-9a-f]+$")]
+    private static partial Regex DatasetPageUrl();
+
+    public async Task DisposeAsync()
+    {
+        await _page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "finetune-dataset-browser-test.png"), FullPage = true });
+        await _browser.DisposeAsync();
+    }
+}

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using FineTune.Core;
+using FineTune.Core.Datasets;
+using FineTune.Core.Jobs;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace FineTune.EndToEndTests;
+
+// Launch, watch and try a job in the browser, against the real AppHost (LocalProvider step delay 200 ms).
+[Collection(AppHostCollection.Name)]
+public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private Browser _browser = null!;
+    private readonly List<IBrowserContext> _contexts = [];
+
+    public async Task InitializeAsync()
+    {
+        _browser = await Browser.LaunchAsync();
+        Assertions.SetDefaultExpectTimeout(30_000);
+    }
+
+    [Fact]
+    public async Task Create_a_job_from_the_form_pause_and_resume_it_and_a_second_browser_sees_the_same_history()
+    {
+        var dataset = await UploadAsync($"browser-jobs-{Guid.NewGuid():N}"[..20] + ".jsonl");
+        var page = await SignedInPageAsync();
+
+        await GoToInteractivePageAsync(page, "/jobs");
+        await page.GetByTestId("training-dataset").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = dataset.Name }).First.ClickAsync();
+        // Enough epochs that the job runs long enough to be paused: 10 x 24 steps of 200 ms.
+        await page.GetByTestId("epochs").FillAsync("10");
+        await page.GetByTestId("epochs").BlurAsync();
+        await Assertions.Expect(page.Locator("[data-testid=job-estimate][data-epochs='10']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("estimate-tokens")).ToContainTextAsync("trained tokens");
+        await page.GetByTestId("suffix").FillAsync("watch");
+        await page.GetByTestId("create-job").ClickAsync();
+        await page.WaitForURLAsync(JobPageUrl());
+        var jobId = page.Url.Split('/')[^1];
+
+        await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=running]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await WaitForAsync(async () => await page.Locator("[data-testid=job-event][data-event-type=metrics]").CountAsync() >= 5, "metrics events on the job page");
+        await Assertions.Expect(page.GetByTestId("loss-chart")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=timeline-running][data-state=current]")).ToContainTextAsync("step");
+
+        await page.GetByTestId("job-pause").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, pause" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=paused]")).ToBeVisibleAsync();
+
+        // Halfway through, a second browser opens the job page: it shows the same history as the first.
+        var second = await SignedInPageAsync();
+        await GoToInteractivePageAsync(second, $"/jobs/{jobId}");
+        await Assertions.Expect(second.Locator("[data-testid=job-status][data-status=paused]")).ToBeVisibleAsync();
+        await WaitForSameHistoryAsync(jobId, page, second);
+
+        await page.GetByTestId("job-resume").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, resume" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 240_000 });
+        await Assertions.Expect(second.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync();
+
+        await Assertions.Expect(page.GetByTestId("fine-tuned-model")).ToHaveTextAsync(new Regex("^ft:gpt-4.1-mini:.*:watch:"));
+        await WaitForSameHistoryAsync(jobId, page, second);
+        await Assertions.Expect(page.GetByTestId("job-checkpoint").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("job-results")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=resolved-hyperparameters]")).ToContainTextAsync("epochs 10");
+    }
+
+    [Fact]
+    public async Task The_playground_streams_an_answer_from_the_fine_tuned_model_beside_the_base_model()
+    {
+        var dataset = await UploadAsync("browser-playground.jsonl");
+        var job = await CreateAndFinishJobAsync(dataset.Id);
+        var page = await SignedInPageAsync();
+
+        await GoToInteractivePageAsync(page, $"/playground?a=gpt-4.1-mini&b={Uri.EscapeDataString(job.FineTunedModel!)}");
+        await page.Locator("textarea[data-testid=playground-input], [data-testid=playground-input] textarea").First.FillAsync("What is the capital of France?");
+        await page.GetByTestId("playground-send").ClickAsync();
+
+        var answerB = page.GetByTestId("playground-answer-b");
+        await Assertions.Expect(answerB).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Locator("[data-testid=playground-answer-b][data-streaming=false]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=playground-answer-a][data-streaming=false]")).ToContainTextAsync("[local base model");
+        Assert.DoesNotContain("[local base model", await answerB.InnerTextAsync());
+        output.WriteLine($"fine-tuned answer: {await answerB.InnerTextAsync()}");
+    }
+
+    private async Task WaitForSameHistoryAsync(string jobId, IPage first, IPage second)
+    {
+        using var api = fixture.CreateApiClient();
+        IReadOnlyList<string> expected = [], one = [], two = [];
+        // The event log holds still under the pointer; keep the pointer away from it.
+        await first.Mouse.MoveAsync(0, 0);
+        await second.Mouse.MoveAsync(0, 0);
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            var history = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{jobId}/events?limit=10000", FineTuneJson.Options))!;
+            expected = history.Data.Select(e => e.Id).ToList();
+            one = await EventIdsAsync(first);
+            two = await EventIdsAsync(second);
+            if (one.SequenceEqual(expected) && two.SequenceEqual(expected)) return;
+            await Task.Delay(500);
+        }
+        Assert.Fail($"The pages do not show the stored history: api {expected.Count}, first {one.Count}, second {two.Count} events.");
+    }
+
+    private static async Task<IReadOnlyList<string>> EventIdsAsync(IPage page) =>
+        await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('[data-testid=job-event]')].map(e => e.dataset.eventId)");
+
+    private async Task<FineTuneJob> CreateAndFinishJobAsync(string datasetId)
+    {
+        using var api = fixture.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: "play", Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!JobStatus.IsTerminal(job.Status))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {job.Id} is still {job.Status}.");
+            await Task.Delay(500);
+            job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
+        }
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        return job;
+    }
+
+    private async Task<DatasetRecord> UploadAsync(string name)
+    {
+        using var api = fixture.CreateApiClient();
+        using var content = new StreamContent(File.OpenRead(AppHostFixture.Sample("capitals-train.jsonl")));
+        var response = await api.PostAsync($"/api/datasets?name={name}", content);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+    }
+
+    private async Task<IPage> SignedInPageAsync()
+    {
+        var context = await _browser.Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.WebAddress.ToString() });
+        // The first requests after start-up JIT every service on two cores: allow for it.
+        context.SetDefaultTimeout(30_000);
+        _contexts.Add(context);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
+        await page.GotoAsync("/login");
+        await page.GetByTestId("login-token").FillAsync(AppHostFixture.AdminToken);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login"));
+        return page;
+    }
+
+    private static async Task GoToInteractivePageAsync(IPage page, string path)
+    {
+        await page.GotoAsync(path);
+        await page.Locator("[data-testid=render-mode][data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(250);
+        }
+    }
+
+    [GeneratedRegex("/jobs/job_[0-9a-f]+$")]
+    private static partial Regex JobPageUrl();
+
+    public async Task DisposeAsync()
+    {
+        for (var i = 0; i < _contexts.Count; i++)
+        {
+            foreach (var page in _contexts[i].Pages)
+            {
+                await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), $"finetune-job-browser-test-{i}.png"), FullPage = true });
+            }
+        }
+        await _browser.DisposeAsync();
+    }
+}

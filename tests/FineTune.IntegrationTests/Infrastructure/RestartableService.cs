@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace FineTune.IntegrationTests.Infrastructure;
+
+// A FineTune service as a real process on a fixed loopback port, which a test can kill (SIGKILL, as a
+// crash would) and start again on the same port, so clients that reconnect find it where it was.
+public sealed class RestartableService : IAsyncDisposable
+{
+    private readonly string _project;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    private RestartableService(string project, IReadOnlyDictionary<string, string> environment, Uri baseAddress)
+    {
+        _project = project;
+        _environment = environment;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+    public string Name => _project;
+    public string Output => string.Join(Environment.NewLine, _output);
+    public bool IsRunning => _process is { HasExited: false };
+
+    public static async Task<RestartableService> StartAsync(string project, IReadOnlyDictionary<string, string> environment)
+    {
+        var service = new RestartableService(project, environment, new Uri($"http://127.0.0.1:{Repository.FreeTcpPort()}"));
+        await service.StartAgainAsync();
+        return service;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        if (IsRunning) throw new InvalidOperationException($"{_project} is already running.");
+        var dll = Repository.ServiceDll(_project);
+        if (!File.Exists(dll)) throw new FileNotFoundException($"Build {_project} first.", dll);
+
+        var startInfo = new ProcessStartInfo("dotnet", [dll, "--urls", BaseAddress.ToString()])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in _environment) startInfo.Environment[key] = value;
+
+        _output.Enqueue($"--- starting {_project} ---");
+        var process = Process.Start(startInfo)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        await WaitUntilHealthyAsync(process);
+    }
+
+    // SIGKILL: no shutdown code runs, as when a machine dies.
+    public async Task KillAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _output.Enqueue($"--- {_project} killed ---");
+        _process.Dispose();
+        _process = null;
+    }
+
+    private async Task WaitUntilHealthyAsync(Process process)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{_project} exited with {process.ExitCode}:\n{Output}");
+            try
+            {
+                if ((await http.GetAsync("/health")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{_project} did not become healthy:\n{Output}");
+    }
+
+    public async ValueTask DisposeAsync() => await KillAsync();
+}

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTune.Core;
+using FineTune.Core.Datasets;
+using FineTune.Core.Jobs;
+using FineTune.IntegrationTests.Infrastructure;
+
+namespace FineTune.IntegrationTests;
+
+// The routes that launch a job with confidence and let a user look at and try the result:
+// models, estimate, checkpoints, results and the playground, through the real Api, Worker and LocalProvider.
+public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClassFixture<FineTuneStack<GarnetRedisServer>>
+{
+    private static readonly TimeSpan JobDeadline = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Models_are_the_providers_merged_with_the_model_table()
+    {
+        using var api = stack.CreateApiClient();
+
+        var models = (await api.GetFromJsonAsync<List<ModelInfo>>("/api/models", FineTuneJson.Options))!;
+
+        var mini = Assert.Single(models, m => m.Id == "gpt-4.1-mini");
+        Assert.True(mini.FineTunable);
+        Assert.False(mini.FineTuned);
+        Assert.Equal(65_536, mini.ContextTokens);
+        Assert.Equal(new DateOnly(2027, 1, 14), mini.ShutdownDate);
+        Assert.Equal(new DateOnly(2027, 1, 6), mini.FineTuningEndsDate);
+        var nano = Assert.Single(models, m => m.Id == "gpt-4.1-nano");
+        Assert.Null(nano.ShutdownDate);
+    }
+
+    [Fact]
+    public async Task The_estimate_resolves_auto_epochs_by_the_heuristic_and_prices_the_trained_tokens()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+
+        var auto = await EstimateAsync(api, new JobEstimateRequest(dataset.Id, "gpt-4.1-mini"));
+        Assert.Equal(TrainingEstimate.DefaultEpochs(dataset.Report.ExampleCount), auto.Resolved.NEpochs);
+        Assert.Null(auto.Chosen.NEpochs);
+        Assert.Equal(dataset.Report.Tokens!.Billable * auto.Resolved.NEpochs, auto.TrainedTokens);
+        Assert.True(auto.Cost > 0);
+
+        var explicitEpochs = await EstimateAsync(api, new JobEstimateRequest(dataset.Id, "gpt-4.1-mini",
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 2, BatchSize: 4))));
+        Assert.Equal(2, explicitEpochs.Resolved.NEpochs);
+        Assert.Equal(6, explicitEpochs.StepsPerEpoch);
+        Assert.Equal(12, explicitEpochs.TotalSteps);
+        Assert.Equal(dataset.Report.Tokens.Billable * 2, explicitEpochs.TrainedTokens);
+
+        var unknown = await api.PostAsJsonAsync("/api/jobs/estimate", new JobEstimateRequest("ds_missing", "gpt-4.1-mini"), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_suffix_over_64_characters_or_too_many_metadata_pairs_are_refused()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+
+        var response = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini",
+            Suffix: new string('s', 65),
+            Metadata: Enumerable.Range(0, 17).ToDictionary(i => $"k{i}", i => "v")), FineTuneJson.Options);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("64", errors.GetProperty("suffix")[0].GetString());
+        Assert.Contains("16", errors.GetProperty("metadata")[0].GetString());
+    }
+
+    [Fact]
+    public async Task A_finished_job_has_checkpoints_results_resolved_hyperparameters_and_a_model_that_streams_answers()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini",
+            ValidationDatasetId: dataset.Id, Suffix: "apitest", Seed: 3,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 2)),
+            Metadata: new Dictionary<string, string> { ["team"] = "search" }), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        Assert.Equal("search", job.Metadata!["team"]);
+
+        var finished = await WaitUntilTerminalAsync(api, job.Id);
+        Assert.Equal(JobStatus.Succeeded, finished.Status);
+
+        var checkpoints = (await api.GetFromJsonAsync<JobCheckpointList>($"/api/jobs/{job.Id}/checkpoints", FineTuneJson.Options))!;
+        Assert.Equal(2, checkpoints.Data.Count);
+        Assert.All(checkpoints.Data, c => Assert.Contains(":ckpt-step-", c.FineTunedModelCheckpoint));
+        Assert.All(checkpoints.Data, c => Assert.NotNull(c.Metrics.FullValidLoss));
+        Assert.True(checkpoints.Data[0].StepNumber > checkpoints.Data[1].StepNumber, "Checkpoints come newest first.");
+
+        var results = (await api.GetFromJsonAsync<JobResults>($"/api/jobs/{job.Id}/results", FineTuneJson.Options))!;
+        Assert.Equal("step", results.Columns[0]);
+        Assert.Contains("train_loss", results.Columns);
+        Assert.Equal(dataset.Report.ExampleCount * 2, results.Rows.Count);
+        Assert.Equal(1, results.Rows[0][0]);
+
+        var csv = await api.GetAsync($"/api/jobs/{job.Id}/results.csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("step,train_loss", await csv.Content.ReadAsStringAsync());
+
+        var stored = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
+        Assert.Equal(2, stored.ResolvedHyperparameters!.NEpochs);
+        Assert.Equal(1, stored.ResolvedHyperparameters.BatchSize);
+        Assert.Equal("search", stored.Metadata!["team"]);
+
+        var (text, last) = await ChatAsync(api, new PlaygroundChatRequest(stored.FineTunedModel!,
+            [new ChatTurn("user", "What is the capital of France?")], Temperature: 0, MaxTokens: 32));
+        Assert.True(last.Done);
+        Assert.Null(last.Error);
+        Assert.False(string.IsNullOrWhiteSpace(text));
+        Assert.DoesNotContain("[local base model", text);
+
+        var prompts = (await api.GetFromJsonAsync<List<PlaygroundPrompt>>($"/api/playground/prompts?datasetId={dataset.Id}&limit=5", FineTuneJson.Options))!;
+        Assert.Equal(5, prompts.Count);
+        Assert.All(prompts, p => Assert.Equal("user", p.Messages[^1].Role));
+        Assert.All(prompts, p => Assert.False(string.IsNullOrWhiteSpace(p.Expected)));
+    }
+
+    [Fact]
+    public async Task The_playground_streams_chunks_and_reports_a_provider_refusal_as_the_last_chunk()
+    {
+        using var api = stack.CreateApiClient();
+
+        var (text, last) = await ChatAsync(api, new PlaygroundChatRequest("gpt-4.1-mini", [new ChatTurn("user", "Hello")], MaxTokens: 8));
+        Assert.True(last.Done);
+        Assert.False(string.IsNullOrEmpty(text));
+
+        var (_, refused) = await ChatAsync(api, new PlaygroundChatRequest("no-such-model", [new ChatTurn("user", "Hello")]));
+        Assert.True(refused.Done);
+        Assert.NotNull(refused.Error);
+
+        var invalid = await api.PostAsJsonAsync("/api/playground/chat", new PlaygroundChatRequest("gpt-4.1-mini", []), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+    }
+
+    private static async Task<(string Text, PlaygroundChunk Last)> ChatAsync(HttpClient api, PlaygroundChatRequest request)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/playground/chat") { Content = JsonContent.Create(request, options: FineTuneJson.Options) };
+        using var response = await api.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var chunks = new List<PlaygroundChunk>();
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+        {
+            chunks.Add(FineTuneJson.Deserialize<PlaygroundChunk>(item.Data));
+        }
+        Assert.NotEmpty(chunks);
+        return (string.Concat(chunks.Select(c => c.Delta)), chunks[^1]);
+    }
+
+    private static async Task<JobEstimate> EstimateAsync(HttpClient api, JobEstimateRequest request)
+    {
+        var response = await api.PostAsJsonAsync("/api/jobs/estimate", request, FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JobEstimate>(FineTuneJson.Options))!;
+    }
+
+    private static async Task<DatasetRecord> UploadAsync(HttpClient api, string sample)
+    {
+        using var content = new StreamContent(File.OpenRead(Repository.Sample(sample)));
+        var response = await api.PostAsync($"/api/datasets?name={sample}", content);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+    }
+
+    private async Task<FineTuneJob> WaitUntilTerminalAsync(HttpClient api, string jobId)
+    {
+        var deadline = DateTime.UtcNow + JobDeadline;
+        while (true)
+        {
+            var job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{jobId}", FineTuneJson.Options))!;
+            if (JobStatus.IsTerminal(job.Status)) return job;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Job {jobId} is still {job.Status} after {JobDeadline}.\n{stack.Logs}");
+            await Task.Delay(250);
+        }
+    }
+}
