@@ -8,7 +8,6 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWebServices();
-builder.Services.AddSingleton<LocalJobConnections>(); // the JobEventRelay sends to these (see there)
 
 var app = builder.Build();
 

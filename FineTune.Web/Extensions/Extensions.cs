@@ -83,6 +83,7 @@ public static class Extensions
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("FineTune.Web"));
 
+        builder.Services.AddSingleton<LocalJobConnections>(); // the JobEventRelay sends to these (see there)
         builder.Services.AddHostedService<JobEventRelay>();
         builder.Services.AddScoped<JobLiveFeedFactory>();
     }

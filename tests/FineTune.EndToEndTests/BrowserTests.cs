@@ -12,24 +12,14 @@ public sealed partial class BrowserTests(AppHostFixture fixture, ITestOutputHelp
 
     public async Task InitializeAsync()
     {
-        _browser = await Browser.LaunchAsync();
-        var context = await _browser.Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.WebAddress.ToString() });
-        // The first requests after start-up JIT every service on two cores: allow for it.
-        context.SetDefaultTimeout(30_000);
-        Assertions.SetDefaultExpectTimeout(30_000);
-        _page = await context.NewPageAsync();
-        _page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
+        _browser = await Browser.LaunchAsync(fixture.WebAddress, output, nameof(BrowserTests));
+        _page = await _browser.NewSignedInPageAsync();
     }
 
     [Fact]
     public async Task Log_in_upload_create_a_job_and_watch_it_succeed_live_without_a_reload()
     {
-        await _page.GotoAsync("/login");
-        await _page.GetByTestId("login-token").FillAsync(AppHostFixture.AdminToken);
-        await _page.GetByTestId("login-submit").ClickAsync();
-        await _page.WaitForURLAsync(url => !url.Contains("/login"));
-
-        await GoToInteractivePageAsync("/datasets");
+        await _page.GoToInteractivePageAsync("/datasets");
         // Once the list has loaded, the page's own first interactive render (and so the file input's
         // script) is done; a file given earlier would be dropped. The chooser is what a user clicks.
         await _page.GetByText("No datasets yet").Or(_page.GetByTestId("dataset-row")).First.WaitForAsync();
@@ -37,7 +27,7 @@ public sealed partial class BrowserTests(AppHostFixture fixture, ITestOutputHelp
         await chooser.SetFilesAsync(AppHostFixture.Sample("capitals-train.jsonl"));
         await Assertions.Expect(_page.GetByTestId("dataset-status")).ToHaveTextAsync("valid");
 
-        await GoToInteractivePageAsync("/jobs");
+        await _page.GoToInteractivePageAsync("/jobs");
         await _page.GetByTestId("training-dataset").ClickAsync();
         await _page.GetByRole(AriaRole.Option, new() { Name = "capitals-train.jsonl" }).First.ClickAsync();
         await _page.GetByTestId("suffix").FillAsync("browser");
@@ -58,19 +48,8 @@ public sealed partial class BrowserTests(AppHostFixture fixture, ITestOutputHelp
         Assert.Equal("still here", await _page.EvaluateAsync<string>("() => window.__finetuneMarker"));
     }
 
-    private async Task GoToInteractivePageAsync(string path)
-    {
-        await _page.GotoAsync(path);
-        await _page.Locator("[data-testid=render-mode][data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-    }
-
     [GeneratedRegex("/jobs/job_[0-9a-f]+$")]
     private static partial Regex JobPageUrl();
 
-    public async Task DisposeAsync()
-    {
-        // What the page showed at the end is the quickest way to see why a browser test failed.
-        await _page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "finetune-browser-test.png"), FullPage = true });
-        await _browser.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _browser.DisposeAsync();
 }

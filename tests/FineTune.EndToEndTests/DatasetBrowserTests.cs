@@ -12,24 +12,14 @@ public sealed partial class DatasetBrowserTests(AppHostFixture fixture, ITestOut
 
     public async Task InitializeAsync()
     {
-        _browser = await Browser.LaunchAsync();
-        var context = await _browser.Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.WebAddress.ToString() });
-        // The first requests after start-up JIT every service on two cores: allow for it.
-        context.SetDefaultTimeout(30_000);
-        Assertions.SetDefaultExpectTimeout(30_000);
-        _page = await context.NewPageAsync();
-        _page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
+        _browser = await Browser.LaunchAsync(fixture.WebAddress, output, nameof(DatasetBrowserTests));
+        _page = await _browser.NewSignedInPageAsync();
     }
 
     [Fact]
     public async Task Upload_a_dataset_with_errors_click_an_error_and_see_the_offending_example()
     {
-        await _page.GotoAsync("/login");
-        await _page.GetByTestId("login-token").FillAsync(AppHostFixture.AdminToken);
-        await _page.GetByTestId("login-submit").ClickAsync();
-        await _page.WaitForURLAsync(url => !url.Contains("/login"));
-
-        await GoToInteractivePageAsync("/datasets");
+        await _page.GoToInteractivePageAsync("/datasets");
         // The list shows once the upload script is attached; the file goes to the Web over HTTP, not the circuit.
         await _page.GetByText("No datasets yet").Or(_page.GetByTestId("dataset-row")).First.WaitForAsync();
         var chooser = await _page.RunAndWaitForFileChooserAsync(() => _page.GetByTestId("dataset-upload").ClickAsync());
@@ -50,18 +40,8 @@ public sealed partial class DatasetBrowserTests(AppHostFixture fixture, ITestOut
         await Assertions.Expect(example).ToBeFocusedAsync();
     }
 
-    private async Task GoToInteractivePageAsync(string path)
-    {
-        await _page.GotoAsync(path);
-        await _page.Locator("[data-testid=render-mode][data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-    }
-
     [GeneratedRegex(@"/datasets/ds_[0-9a-f]+$")]
     private static partial Regex DatasetPageUrl();
 
-    public async Task DisposeAsync()
-    {
-        await _page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "finetune-dataset-browser-test.png"), FullPage = true });
-        await _browser.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _browser.DisposeAsync();
 }

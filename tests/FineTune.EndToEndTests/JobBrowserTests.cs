@@ -14,21 +14,16 @@ namespace FineTune.EndToEndTests;
 public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private Browser _browser = null!;
-    private readonly List<IBrowserContext> _contexts = [];
 
-    public async Task InitializeAsync()
-    {
-        _browser = await Browser.LaunchAsync();
-        Assertions.SetDefaultExpectTimeout(30_000);
-    }
+    public async Task InitializeAsync() => _browser = await Browser.LaunchAsync(fixture.WebAddress, output, nameof(JobBrowserTests));
 
     [Fact]
     public async Task Create_a_job_from_the_form_pause_and_resume_it_and_a_second_browser_sees_the_same_history()
     {
         var dataset = await UploadAsync($"browser-jobs-{Guid.NewGuid():N}"[..20] + ".jsonl");
-        var page = await SignedInPageAsync();
+        var page = await _browser.NewSignedInPageAsync();
 
-        await GoToInteractivePageAsync(page, "/jobs");
+        await page.GoToInteractivePageAsync("/jobs");
         await page.GetByTestId("training-dataset").ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = dataset.Name }).First.ClickAsync();
         // Enough epochs that the job runs long enough to be paused: 10 x 24 steps of 200 ms.
@@ -51,8 +46,8 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=paused]")).ToBeVisibleAsync();
 
         // Halfway through, a second browser opens the job page: it shows the same history as the first.
-        var second = await SignedInPageAsync();
-        await GoToInteractivePageAsync(second, $"/jobs/{jobId}");
+        var second = await _browser.NewSignedInPageAsync();
+        await second.GoToInteractivePageAsync($"/jobs/{jobId}");
         await Assertions.Expect(second.Locator("[data-testid=job-status][data-status=paused]")).ToBeVisibleAsync();
         await WaitForSameHistoryAsync(jobId, page, second);
 
@@ -73,9 +68,9 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     {
         var dataset = await UploadAsync("browser-playground.jsonl");
         var job = await CreateAndFinishJobAsync(dataset.Id);
-        var page = await SignedInPageAsync();
+        var page = await _browser.NewSignedInPageAsync();
 
-        await GoToInteractivePageAsync(page, $"/playground?a=gpt-4.1-mini&b={Uri.EscapeDataString(job.FineTunedModel!)}");
+        await page.GoToInteractivePageAsync($"/playground?a=gpt-4.1-mini&b={Uri.EscapeDataString(job.FineTunedModel!)}");
         await page.Locator("textarea[data-testid=playground-input], [data-testid=playground-input] textarea").First.FillAsync("What is the capital of France?");
         await page.GetByTestId("playground-send").ClickAsync();
 
@@ -136,27 +131,6 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
     }
 
-    private async Task<IPage> SignedInPageAsync()
-    {
-        var context = await _browser.Chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.WebAddress.ToString() });
-        // The first requests after start-up JIT every service on two cores: allow for it.
-        context.SetDefaultTimeout(30_000);
-        _contexts.Add(context);
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) => output.WriteLine($"browser {message.Type}: {message.Text}");
-        await page.GotoAsync("/login");
-        await page.GetByTestId("login-token").FillAsync(AppHostFixture.AdminToken);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login"));
-        return page;
-    }
-
-    private static async Task GoToInteractivePageAsync(IPage page, string path)
-    {
-        await page.GotoAsync(path);
-        await page.Locator("[data-testid=render-mode][data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-    }
-
     private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -170,15 +144,5 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     [GeneratedRegex("/jobs/job_[0-9a-f]+$")]
     private static partial Regex JobPageUrl();
 
-    public async Task DisposeAsync()
-    {
-        for (var i = 0; i < _contexts.Count; i++)
-        {
-            foreach (var page in _contexts[i].Pages)
-            {
-                await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), $"finetune-job-browser-test-{i}.png"), FullPage = true });
-            }
-        }
-        await _browser.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _browser.DisposeAsync();
 }
