@@ -28,6 +28,17 @@ public sealed record FineTuneJob
     public IReadOnlyList<string>? ResultFiles { get; init; }
 
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    // Where the job came from: null when created through FineTune, Imported when a worker found it on the
+    // provider (created there directly). An imported job has no datasets (TrainingDatasetId is ""),
+    // only the provider's file ids.
+    public string? Source { get; init; }
+    public string? TrainingFileId { get; init; }
+    public string? ValidationFileId { get; init; }
+
+    public bool IsImported => Source == ImportedSource;
+
+    public const string ImportedSource = "imported";
 }
 
 public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters);

@@ -18,7 +18,25 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         _ = JobStatus.IsTerminal(job.Status)
             ? transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id)
             : transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id);
+        // provider job id → job id: how the Worker's import knows which provider jobs FineTune has.
+        if (job.ProviderJobId is not null) _ = transaction.HashSetAsync(ProviderJobIndex, job.ProviderJobId, job.Id);
         await transaction.ExecuteAsync();
+    }
+
+    public const string ProviderJobIndex = "finetune:jobs:by-provider-id";
+
+    // The FineTune job of a provider job, if FineTune knows it.
+    public async Task<string?> JobIdOfProviderJobAsync(string providerJobId)
+    {
+        var jobId = await Db.HashGetAsync(ProviderJobIndex, providerJobId);
+        return jobId.IsNull ? null : jobId.ToString();
+    }
+
+    // Claims a provider job for jobId unless some job already has it; returns the job id that has it.
+    public async Task<string> ClaimProviderJobAsync(string providerJobId, string jobId)
+    {
+        if (await Db.HashSetAsync(ProviderJobIndex, providerJobId, jobId, When.NotExists)) return jobId;
+        return (await Db.HashGetAsync(ProviderJobIndex, providerJobId)).ToString();
     }
 
     public async Task<FineTuneJob?> GetAsync(string jobId)

@@ -74,6 +74,17 @@ public sealed class FineTuningProvider
         return ParseJob(json.RootElement);
     }
 
+    // One page of the provider's jobs, newest first (GET /fine_tuning/jobs?after=&limit=).
+    public async Task<ProviderJobPage> ListJobsAsync(string? after, int limit, CancellationToken cancellationToken)
+    {
+        var url = $"{_jobsUrl}?limit={limit}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+        using var json = await SendAsync("GET", url, null, null, cancellationToken);
+        var page = json.RootElement;
+        var jobs = page.GetProperty("data").EnumerateArray().Select(ParseJob).ToList();
+        var hasMore = page.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
+        return new ProviderJobPage(jobs, hasMore);
+    }
+
     public Task<ProviderJob> CancelJobAsync(string providerJobId, CancellationToken cancellationToken) =>
         ActOnJobAsync(providerJobId, "cancel", cancellationToken);
 
@@ -286,7 +297,16 @@ public sealed class FineTuningProvider
             TrainedTokens: job.TryGetProperty("trained_tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Number ? tokens.GetInt64() : null,
             FinishedAt: job.TryGetProperty("finished_at", out var finished) && finished.ValueKind == JsonValueKind.Number
                 ? DateTimeOffset.FromUnixTimeSeconds(finished.GetInt64()) : null,
-            Error: error);
+            Error: error)
+        {
+            Details = ParseJobDetails(job),
+            CreatedAt = OptionalNumber(job, "created_at") is { } created ? DateTimeOffset.FromUnixTimeSeconds((long)created) : null,
+            TrainingFileId = OptionalString(job, "training_file"),
+            ValidationFileId = OptionalString(job, "validation_file"),
+            Suffix = OptionalString(job, "user_provided_suffix"),
+            Seed = OptionalNumber(job, "seed") is { } seed ? (int)seed : null,
+            MethodType = job.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.Object ? OptionalString(method, "type") : null,
+        };
     }
 
     private static JobEvent ParseEvent(JsonElement item) => new(

@@ -26,6 +26,9 @@ public static class Extensions
             .Validate(o => o.BackoffInitialDelay > TimeSpan.Zero && o.BackoffMaxDelay >= o.BackoffInitialDelay,
                 "FineTune:Worker:BackoffInitialDelay must be positive and BackoffMaxDelay at least as long.")
             .Validate(o => o.RequestTimeout > TimeSpan.Zero, "FineTune:Worker:RequestTimeout must be positive.")
+            .Validate(o => o.ImportInterval > TimeSpan.Zero, "FineTune:Worker:ImportInterval must be positive.")
+            .Validate(o => o.ImportGracePeriod >= TimeSpan.Zero, "FineTune:Worker:ImportGracePeriod must not be negative.")
+            .Validate(o => o.ImportPageSize is >= 1 and <= 100, "FineTune:Worker:ImportPageSize must be between 1 and 100.")
             .ValidateOnStart();
 
         // One provider connection, one budget. The SDK's own retries are off: the poller retries per job
@@ -53,5 +56,7 @@ public static class Extensions
         });
 
         builder.Services.AddHostedService<JobPoller>();
+        builder.Services.AddSingleton<JobImporter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<JobImporter>());
     }
 }

@@ -137,7 +137,8 @@ public sealed partial class JobPoller(
         // Idempotent by provider event id: whatever another worker (or this one, before a crash) stored is skipped.
         var added = await jobs.AppendEventsAsync(jobId, events);
 
-        var updated = job.WithProviderState(providerJob);
+        // One response carries the state and the details (resolved hyperparameters, estimated finish, result files).
+        var updated = job.WithProviderStateAndDetails(providerJob);
         if (added.Count > 0 || updated != job)
         {
             await jobs.SaveAsync(updated);

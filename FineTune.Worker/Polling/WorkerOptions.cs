@@ -32,5 +32,15 @@ public sealed class WorkerOptions
     // One provider call that takes longer fails as a timeout (and the job backs off).
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    // How often the provider's job list is read to import the jobs created there outside FineTune.
+    public TimeSpan ImportInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    // A provider job younger than this is left for the next import: FineTune's Api may have created it
+    // and not yet stored it (the Api records the provider job id just after the provider answers).
+    public TimeSpan ImportGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    // Jobs asked for per page of the provider's job list.
+    public int ImportPageSize { get; set; } = 100;
+
     public TimeSpan IntervalFor(string status) => status == JobStatus.Running ? PollInterval : SlowPollInterval;
 }

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using FineTune.Core;
 using FineTune.Core.Datasets;
 using FineTune.Core.Jobs;
+using FineTune.Core.Providers;
 using FineTune.Core.Redis;
 using FineTune.IntegrationTests.Infrastructure;
 using OpenAI.Chat;
@@ -46,6 +47,19 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
         Assert.Equal(JobStatus.Succeeded, finished.Status);
         Assert.StartsWith("ft:gpt-4.1-mini:", finished.FineTunedModel);
         Assert.Contains(":capitals:", finished.FineTunedModel);
+        // The Worker kept what the provider resolved: "auto" made concrete, and the results file.
+        Assert.NotNull(finished.ResolvedHyperparameters);
+        Assert.Equal(3, finished.ResolvedHyperparameters.NEpochs);
+        Assert.NotNull(finished.ResolvedHyperparameters.BatchSize);
+        Assert.NotNull(finished.ResolvedHyperparameters.LearningRateMultiplier);
+        Assert.NotNull(finished.ResultFiles);
+        Assert.NotEmpty(finished.ResultFiles);
+        Assert.Null(finished.EstimatedFinish);
+        Assert.Null(finished.Source);
+        // ... and published it with the terminal update, so a live page shows it without asking the Api.
+        Assert.NotEmpty(published[^1].Job.ResultFiles ?? []);
+        // While it ran, the provider's estimate was kept current.
+        Assert.Contains(published, u => u.Job.Status == JobStatus.Running && u.Job.EstimatedFinish is not null);
 
         // The stored history is exactly the provider's event list, and each event was published once.
         var history = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{job.Id}/events", FineTuneJson.Options))!;
@@ -66,6 +80,52 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
             new OpenAI.OpenAIClientOptions { Endpoint = new Uri(stack.ProviderEndpoint) });
         ChatCompletion answer = await chat.CompleteChatAsync(new UserChatMessage("What is the capital of France?"));
         Assert.False(string.IsNullOrWhiteSpace(answer.Content[0].Text));
+    }
+
+    [Fact]
+    public async Task A_job_created_on_the_provider_outside_FineTune_is_imported_once_with_its_full_history()
+    {
+        using var api = stack.CreateApiClient();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var updates = await SubscribeToJobUpdatesAsync(redis);
+
+        // Straight to the provider through the OpenAI SDK's pipeline: FineTune's Api is never told.
+        var provider = stack.CreateProvider();
+        string fileId;
+        await using (var file = File.OpenRead(Repository.Sample("capitals-train.jsonl")))
+            fileId = await provider.UploadTrainingFileAsync(file, "capitals-train.jsonl", CancellationToken.None);
+        var providerJob = await provider.CreateJobAsync(
+            new ProviderJobRequest("gpt-4.1-mini", fileId, null, new JobMethod("supervised", new JobHyperparameters(NEpochs: 2)), "outside", 5),
+            idempotencyKey: Guid.NewGuid().ToString(), CancellationToken.None);
+
+        var published = await ReadUntilTerminalAsync(updates, update => update.Job.ProviderJobId == providerJob.Id, $"imported {providerJob.Id}");
+        Assert.Equal(JobStatus.Succeeded, published[^1].Job.Status);
+
+        // Listed once, marked as imported, with the provider's file instead of a dataset.
+        var all = (await api.GetFromJsonAsync<List<FineTuneJob>>("/api/jobs", FineTuneJson.Options))!;
+        var imported = Assert.Single(all, j => j.ProviderJobId == providerJob.Id);
+        Assert.Equal(FineTuneJob.ImportedSource, imported.Source);
+        Assert.True(imported.IsImported);
+        Assert.Equal("", imported.TrainingDatasetId);
+        Assert.Equal(fileId, imported.TrainingFileId);
+        Assert.Equal(JobStatus.Succeeded, imported.Status);
+        Assert.Equal("gpt-4.1-mini", imported.Model);
+        Assert.Equal("outside", imported.Suffix);
+        Assert.StartsWith("ft:gpt-4.1-mini:", imported.FineTunedModel);
+        Assert.Equal(2, imported.ResolvedHyperparameters?.NEpochs);
+        Assert.NotEmpty(imported.ResultFiles ?? []);
+
+        // Its whole history, exactly the provider's, each event published once.
+        var history = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{imported.Id}/events?limit=10000", FineTuneJson.Options))!;
+        var providerEvents = await provider.GetEventsSinceAsync(providerJob.Id, null, CancellationToken.None);
+        Assert.Equal(providerEvents.Select(e => e.Id), history.Data.Select(e => e.Id));
+        Assert.Contains(history.Data, e => e.Type == "metrics");
+        Assert.Equal(history.Data.Select(e => e.Id), published.SelectMany(u => u.NewEvents).Select(e => e.Id));
+
+        // An import pass has run since every job the other tests created through the Api: none was imported again.
+        var providerJobIds = all.Where(j => j.ProviderJobId is not null).Select(j => j.ProviderJobId).ToList();
+        Assert.Equal(providerJobIds.Count, providerJobIds.Distinct().Count());
+        Assert.Single(all, j => j.IsImported);
     }
 
     [Fact]
@@ -168,7 +228,10 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
         return updates.Reader;
     }
 
-    private async Task<List<JobUpdate>> ReadUntilTerminalAsync(ChannelReader<JobUpdate> updates, string jobId)
+    private Task<List<JobUpdate>> ReadUntilTerminalAsync(ChannelReader<JobUpdate> updates, string jobId) =>
+        ReadUntilTerminalAsync(updates, update => update.Job.Id == jobId, $"Job {jobId}");
+
+    private async Task<List<JobUpdate>> ReadUntilTerminalAsync(ChannelReader<JobUpdate> updates, Func<JobUpdate, bool> ofJob, string jobId)
     {
         using var deadline = new CancellationTokenSource(JobDeadline);
         var received = new List<JobUpdate>();
@@ -176,14 +239,14 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
         {
             await foreach (var update in updates.ReadAllAsync(deadline.Token))
             {
-                if (update.Job.Id != jobId) continue;
+                if (!ofJob(update)) continue;
                 received.Add(update);
                 if (JobStatus.IsTerminal(update.Job.Status)) return received;
             }
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail($"Job {jobId} did not finish within {JobDeadline}; last status {received.LastOrDefault()?.Job.Status}.\n{stack.Logs}");
+            Assert.Fail($"{jobId} did not finish within {JobDeadline}; last status {received.LastOrDefault()?.Job.Status}.\n{stack.Logs}");
         }
         return received;
     }

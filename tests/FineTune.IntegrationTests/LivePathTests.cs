@@ -1,7 +1,12 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Threading.Channels;
+using FineTune.Core;
 using FineTune.Core.Jobs;
+using FineTune.Core.Providers;
+using FineTune.Core.Redis;
 using FineTune.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
 
 namespace FineTune.IntegrationTests;
 
@@ -37,9 +42,17 @@ public sealed class LivePathTests
     }
 
     [Fact]
-    public async Task Restarting_redis_mid_job_loses_and_duplicates_nothing()
+    public Task Restarting_redis_mid_job_loses_and_duplicates_nothing() =>
+        RestartingTheStoreMidJobLosesAndDuplicatesNothingAsync(() => new PersistentRedisServer());
+
+    [Fact]
+    public Task Restarting_garnet_mid_job_loses_and_duplicates_nothing() =>
+        RestartingTheStoreMidJobLosesAndDuplicatesNothingAsync(() => new PersistentGarnetServer());
+
+    // The store (with its append-only file) is killed mid-job and started again on the same port and data.
+    private static async Task RestartingTheStoreMidJobLosesAndDuplicatesNothingAsync(Func<IRestartableRedisServer> redis)
     {
-        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(60));
+        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(60), redis: redis);
         var job = await stack.CreateJobAsync();
         await using var watch = new JobWatch(stack.Redis.ConnectionString, job.Id, () => stack.Logs);
 
@@ -97,6 +110,62 @@ public sealed class LivePathTests
         await http.DeleteAsync("/admin/faults");
         await AssertExactHistoryAsync(stack, watch, finished);
         Assert.True(stack.Worker.IsRunning, "the Worker must survive provider faults");
+    }
+
+    [Fact]
+    public async Task A_running_job_created_outside_FineTune_is_imported_once_and_its_events_ingested_live_by_two_workers()
+    {
+        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(150));
+        // Two replicas import concurrently: the provider job must still become exactly one FineTune job.
+        await stack.StartAnotherWorkerAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var updates = Channel.CreateUnbounded<JobUpdate>();
+        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobUpdatesChannel));
+        queue.OnMessage(message => updates.Writer.TryWrite(FineTuneJson.Deserialize<JobUpdate>(message.Message.ToString())));
+
+        var provider = stack.CreateProvider();
+        string fileId;
+        await using (var file = File.OpenRead(Repository.Sample("capitals-train.jsonl")))
+            fileId = await provider.UploadTrainingFileAsync(file, "capitals-train.jsonl", CancellationToken.None);
+        var providerJob = await provider.CreateJobAsync(
+            new ProviderJobRequest("gpt-4.1-mini", fileId, null, new JobMethod("supervised", new JobHyperparameters(NEpochs: 3)), "outside", 3),
+            idempotencyKey: Guid.NewGuid().ToString(), CancellationToken.None);
+
+        var published = new List<JobUpdate>();
+        using (var deadline = new CancellationTokenSource(Deadline))
+        {
+            try
+            {
+                await foreach (var update in updates.Reader.ReadAllAsync(deadline.Token))
+                {
+                    if (update.Job.ProviderJobId != providerJob.Id) continue;
+                    published.Add(update);
+                    if (JobStatus.IsTerminal(update.Job.Status)) break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"The imported job did not finish; {published.Count} updates.\n{stack.Logs}");
+            }
+        }
+
+        // Imported while it still ran, then polled like any job: its events arrived in several live updates.
+        Assert.False(JobStatus.IsTerminal(published[0].Job.Status), $"imported only once finished ({published[0].Job.Status})");
+        Assert.True(published.Count(u => u.NewEvents.Count > 0 && !JobStatus.IsTerminal(u.Job.Status)) >= 2);
+        Assert.Single(published.Select(u => u.Job.Id).Distinct());
+        var finished = published[^1].Job;
+        Assert.Equal(JobStatus.Succeeded, finished.Status);
+        Assert.True(finished.IsImported);
+        Assert.Equal(fileId, finished.TrainingFileId);
+        Assert.Equal(3, finished.ResolvedHyperparameters?.NEpochs);
+        Assert.NotEmpty(finished.ResultFiles ?? []);
+
+        using var api = stack.CreateApiClient();
+        var all = (await api.GetFromJsonAsync<List<FineTuneJob>>("/api/jobs", Core.FineTuneJson.Options))!;
+        Assert.Single(all, j => j.ProviderJobId == providerJob.Id);
+        await using var watch = new JobWatch(stack.Redis.ConnectionString, finished.Id, () => stack.Logs);
+        await AssertExactHistoryAsync(stack, watch, finished);
+        Assert.Equal((await watch.HistoryAsync()).Select(e => e.Id), published.SelectMany(u => u.NewEvents).Select(e => e.Id));
     }
 
     private static async Task AssertExactHistoryAsync(LivePathStack stack, JobWatch watch, FineTuneJob finished)

@@ -36,6 +36,9 @@ public sealed class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedis
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
             ["FineTune__Worker__PollInterval"] = "00:00:00.200",
+            // Jobs created on the provider outside FineTune are imported within a second or two.
+            ["FineTune__Worker__ImportInterval"] = "00:00:00.500",
+            ["FineTune__Worker__ImportGracePeriod"] = "00:00:02",
         });
     }
 

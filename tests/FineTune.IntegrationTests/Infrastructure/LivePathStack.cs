@@ -18,9 +18,10 @@ public sealed class LivePathStack : IAsyncDisposable
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-live-").FullName;
     private readonly List<RestartableService> _services = [];
 
-    private LivePathStack() { }
+    private LivePathStack(IRestartableRedisServer redis) => Redis = redis;
 
-    public PersistentRedisServer Redis { get; } = new();
+    // redis-server with AOF by default; PersistentGarnetServer for the same tests over Garnet.
+    public IRestartableRedisServer Redis { get; }
     public RestartableService LocalProvider { get; private set; } = null!;
     public RestartableService Api { get; private set; } = null!;
     public RestartableService Worker { get; private set; } = null!;
@@ -29,9 +30,10 @@ public sealed class LivePathStack : IAsyncDisposable
 
     // stepDelay paces the LocalProvider's training so a test can act mid-job; providerEnvironment adds
     // e.g. fault rules (LocalProvider__Faults__...).
-    public static async Task<LivePathStack> StartAsync(TimeSpan stepDelay, Dictionary<string, string>? providerEnvironment = null, bool withWeb = false)
+    public static async Task<LivePathStack> StartAsync(TimeSpan stepDelay, Dictionary<string, string>? providerEnvironment = null, bool withWeb = false,
+        Func<IRestartableRedisServer>? redis = null)
     {
-        var stack = new LivePathStack();
+        var stack = new LivePathStack((redis ?? (() => new PersistentRedisServer()))());
         try
         {
             var provider = new Dictionary<string, string>
@@ -80,6 +82,9 @@ public sealed class LivePathStack : IAsyncDisposable
         ["FineTune__Worker__BackoffInitialDelay"] = "00:00:00.200",
         ["FineTune__Worker__BackoffMaxDelay"] = "00:00:02",
         ["FineTune__Worker__RequestTimeout"] = "00:00:05",
+        // Jobs created on the provider outside FineTune are imported within about a second.
+        ["FineTune__Worker__ImportInterval"] = "00:00:00.300",
+        ["FineTune__Worker__ImportGracePeriod"] = "00:00:01",
     };
 
     public HttpClient CreateApiClient()
@@ -91,7 +96,8 @@ public sealed class LivePathStack : IAsyncDisposable
 
     public FineTuningProvider CreateProvider() => new(new ProviderOptions { Endpoint = ProviderEndpoint, ApiKey = "test" });
 
-    public string Logs => string.Join("\n\n", _services.Select(s => $"== {s.Name} ==\n{s.Output}"));
+    public string Logs => string.Join("\n\n", _services.Select(s => $"== {s.Name} ==\n{s.Output}"))
+        + (Redis is PersistentGarnetServer garnet ? $"\n\n== Garnet ==\n{garnet.Output}" : "");
 
     // Uploads the sample and starts a 3-epoch job on it through the Api.
     public async Task<FineTuneJob> CreateJobAsync(string sample = "capitals-train.jsonl")

@@ -5,7 +5,7 @@ namespace FineTune.IntegrationTests.Infrastructure;
 
 // Debian's redis-server with its append-only file fsynced on every write, in a temporary directory,
 // which a test can kill and start again on the same port and directory: nothing written is lost.
-public sealed class PersistentRedisServer : IAsyncDisposable
+public sealed class PersistentRedisServer : IRestartableRedisServer
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("finetune-redis-").FullName;
     private readonly int _port = Repository.FreeTcpPort();
