@@ -241,7 +241,7 @@ public static class JobsApi
     // status; the latest record is read just before saving so this never sets an older status.
     private static async Task<FineTuneJob> RefreshDetailsAsync(FineTuneJob job, JobServices services, CancellationToken cancellationToken)
     {
-        var details = await services.Provider.GetJobDetailsAsync(job.ProviderJobId!, cancellationToken);
+        var details = (await services.Provider.GetJobAsync(job.ProviderJobId!, cancellationToken)).Details;
         var latest = await services.Jobs.GetAsync(job.Id) ?? job;
         var updated = latest.WithProviderDetails(details);
         var changed = updated.ResolvedHyperparameters != latest.ResolvedHyperparameters

@@ -132,13 +132,6 @@ public sealed class FineTuningProvider
         return models.Select(model => new ProviderModel(model.Id, model.CreatedAt, model.OwnedBy)).ToList();
     }
 
-    // What "auto" became, the result files, the estimated finish and the metadata of a job.
-    public async Task<ProviderJobDetails> GetJobDetailsAsync(string providerJobId, CancellationToken cancellationToken)
-    {
-        using var json = await SendAsync("GET", $"{_jobsUrl}/{providerJobId}", null, null, cancellationToken);
-        return ParseJobDetails(json.RootElement);
-    }
-
     // Every checkpoint of a job, newest first as providers list them.
     public async Task<IReadOnlyList<JobCheckpoint>> GetCheckpointsAsync(string providerJobId, CancellationToken cancellationToken)
     {

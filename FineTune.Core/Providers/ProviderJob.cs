@@ -13,7 +13,7 @@ public sealed record ProviderJob(
     JobError? Error)
 {
     // What "auto" became, the result files, the estimated finish and the metadata, read from the same response.
-    public ProviderJobDetails? Details { get; init; }
+    public required ProviderJobDetails Details { get; init; }
 
     // How the job was created on the provider (read when importing a job created outside FineTune).
     public DateTimeOffset? CreatedAt { get; init; }
@@ -47,13 +47,13 @@ public static class ProviderJobMapping
         Error = providerJob.Error ?? job.Error,
     };
 
-    // The state and, when the response carried them, the details (resolved hyperparameters, estimated
+    // The state and the details (resolved hyperparameters, estimated
     // finish, result files). Lists equal to the ones already kept are kept as they were, so an unchanged
     // job compares equal to its previous snapshot.
     public static FineTuneJob WithProviderStateAndDetails(this FineTuneJob job, ProviderJob providerJob)
     {
         var updated = job.WithProviderState(providerJob);
-        if (providerJob.Details is { } details) updated = updated.WithProviderDetails(details);
+        updated = updated.WithProviderDetails(providerJob.Details);
         if (updated.ResultFiles is not null && job.ResultFiles is not null && updated.ResultFiles.SequenceEqual(job.ResultFiles))
             updated = updated with { ResultFiles = job.ResultFiles };
         if (updated.Metadata is not null && job.Metadata is not null && updated.Metadata.Count == job.Metadata.Count

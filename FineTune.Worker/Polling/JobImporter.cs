@@ -112,7 +112,7 @@ public sealed partial class JobImporter(
             TrainingFileId = providerJob.TrainingFileId,
             ValidationFileId = providerJob.ValidationFileId,
         };
-        return providerJob.Details is { } details ? job.WithProviderDetails(details) : job;
+        return job.WithProviderDetails(providerJob.Details);
     }
 
     private async Task<bool> IsKnownAsync(string providerJobId)

@@ -15,7 +15,7 @@ public sealed class JobImportTests
     private static ProviderJob ProviderJob(string status = JobStatus.Running, ProviderJobDetails? details = null) =>
         new("ftjob-abc", status, "gpt-4.1-mini", null, null, null, null)
         {
-            Details = details,
+            Details = details ?? new ProviderJobDetails(null, [], null, null),
             CreatedAt = Now.AddMinutes(-5),
             TrainingFileId = "file-train",
             ValidationFileId = "file-valid",
