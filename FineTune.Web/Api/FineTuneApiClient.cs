@@ -173,13 +173,8 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var request = await CreateRequestAsync(method, path, content);
         configure?.Invoke(request);
-        var token = await tokenSource.GetTokenAsync();
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
 
         HttpResponseMessage response;
         try

@@ -44,7 +44,7 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
 
             // Warm up: the tokenizer's tables and the JIT are paid for once, on a small file.
             await UploadAsync(api, "capitals-train.jsonl");
-            var process = ProcessListeningOn(service.BaseAddress);
+            var process = Process.GetProcessById(service.ProcessId);
             var before = ResidentBytes(process);
 
             // The growth for a 10 MB file, then for a 50 MB one: streaming costs the same for both.
@@ -127,25 +127,6 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
             if (lines % 1000 == 0) writer.Flush();
         }
         return lines;
-    }
-
-    private static Process ProcessListeningOn(Uri baseAddress)
-    {
-        // ServiceProcess starts a service as `dotnet .../FineTune.X.dll --urls http://127.0.0.1:PORT/`.
-        var address = baseAddress.ToString();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
-            string commandLine;
-            try
-            {
-                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-            }
-            catch (IOException) { continue; }
-            catch (UnauthorizedAccessException) { continue; }
-            if (commandLine.Contains("FineTune.Api.dll") && commandLine.Contains(address)) return Process.GetProcessById(pid);
-        }
-        throw new InvalidOperationException($"No Api process listens on {address}.");
     }
 
     private static long ResidentBytes(Process process)

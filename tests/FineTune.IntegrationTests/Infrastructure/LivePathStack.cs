@@ -16,16 +16,16 @@ public sealed class LivePathStack : IAsyncDisposable
     public const string AdminToken = "live-path-admin-token";
 
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-live-").FullName;
-    private readonly List<RestartableService> _services = [];
+    private readonly List<ServiceProcess> _services = [];
 
     private LivePathStack(IRestartableRedisServer redis) => Redis = redis;
 
     // redis-server with AOF by default; PersistentGarnetServer for the same tests over Garnet.
     public IRestartableRedisServer Redis { get; }
-    public RestartableService LocalProvider { get; private set; } = null!;
-    public RestartableService Api { get; private set; } = null!;
-    public RestartableService Worker { get; private set; } = null!;
-    public RestartableService? Web { get; private set; }
+    public ServiceProcess LocalProvider { get; private set; } = null!;
+    public ServiceProcess Api { get; private set; } = null!;
+    public ServiceProcess Worker { get; private set; } = null!;
+    public ServiceProcess? Web { get; private set; }
     public string ProviderEndpoint => LocalProvider.BaseAddress + "v1";
 
     // stepDelay paces the LocalProvider's training so a test can act mid-job; providerEnvironment adds
@@ -69,7 +69,7 @@ public sealed class LivePathStack : IAsyncDisposable
     }
 
     // A second Worker process, as another replica (or the one started after a crash).
-    public Task<RestartableService> StartAnotherWorkerAsync() => StartAsync("FineTune.Worker", WorkerEnvironment(this));
+    public Task<ServiceProcess> StartAnotherWorkerAsync() => StartAsync("FineTune.Worker", WorkerEnvironment(this));
 
     private static Dictionary<string, string> WorkerEnvironment(LivePathStack stack) => new()
     {
@@ -115,9 +115,9 @@ public sealed class LivePathStack : IAsyncDisposable
         return (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
     }
 
-    private async Task<RestartableService> StartAsync(string project, Dictionary<string, string> environment)
+    private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)
     {
-        var service = await RestartableService.StartAsync(project, environment);
+        var service = await ServiceProcess.StartAsync(project, environment);
         _services.Add(service);
         return service;
     }

@@ -3,31 +3,43 @@ using System.Diagnostics;
 
 namespace FineTune.IntegrationTests.Infrastructure;
 
-// One FineTune service started from its build output as a real process on a loopback port.
+// A FineTune service started from its build output as a real process on a loopback port, which a test
+// can kill (SIGKILL, as a crash would) and start again on the same port, so clients that reconnect
+// find it where it was.
 public sealed class ServiceProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly string _project;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
 
-    public Uri BaseAddress { get; }
-    public string Name { get; }
-
-    private ServiceProcess(string name, Process process, Uri baseAddress)
+    private ServiceProcess(string project, IReadOnlyDictionary<string, string> environment, Uri baseAddress)
     {
-        Name = name;
-        _process = process;
+        _project = project;
+        _environment = environment;
         BaseAddress = baseAddress;
     }
 
+    public Uri BaseAddress { get; }
+    public string Name => _project;
     public string Output => string.Join(Environment.NewLine, _output);
+    public bool IsRunning => _process is { HasExited: false };
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException($"{_project} is not running.");
 
     public static async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> environment)
     {
-        var dll = Repository.ServiceDll(project);
-        if (!File.Exists(dll)) throw new FileNotFoundException($"Build {project} first.", dll);
+        var service = new ServiceProcess(project, environment, new Uri($"http://127.0.0.1:{Repository.FreeTcpPort()}"));
+        await service.StartAgainAsync();
+        return service;
+    }
 
-        var baseAddress = new Uri($"http://127.0.0.1:{Repository.FreeTcpPort()}");
-        var startInfo = new ProcessStartInfo("dotnet", [dll, "--urls", baseAddress.ToString()])
+    public async Task StartAgainAsync()
+    {
+        if (IsRunning) throw new InvalidOperationException($"{_project} is already running.");
+        var dll = Repository.ServiceDll(_project);
+        if (!File.Exists(dll)) throw new FileNotFoundException($"Build {_project} first.", dll);
+
+        var startInfo = new ProcessStartInfo("dotnet", [dll, "--urls", BaseAddress.ToString()])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
@@ -35,25 +47,36 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in environment) startInfo.Environment[key] = value;
+        foreach (var (key, value) in _environment) startInfo.Environment[key] = value;
 
+        _output.Enqueue($"--- starting {_project} ---");
         var process = Process.Start(startInfo)!;
-        var service = new ServiceProcess(project, process, baseAddress);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await service.WaitUntilHealthyAsync();
-        return service;
+        _process = process;
+        await WaitUntilHealthyAsync(process);
     }
 
-    private async Task WaitUntilHealthyAsync()
+    // SIGKILL: no shutdown code runs, as when a machine dies.
+    public async Task KillAsync()
+    {
+        if (_process is null) return;
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _output.Enqueue($"--- {_project} killed ---");
+        _process.Dispose();
+        _process = null;
+    }
+
+    private async Task WaitUntilHealthyAsync(Process process)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{Output}");
+            if (process.HasExited) throw new InvalidOperationException($"{_project} exited with {process.ExitCode}:\n{Output}");
             try
             {
                 if ((await http.GetAsync("/health")).IsSuccessStatusCode) return;
@@ -62,16 +85,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"{Name} did not become healthy:\n{Output}");
+        throw new TimeoutException($"{_project} did not become healthy:\n{Output}");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await KillAsync();
 }
