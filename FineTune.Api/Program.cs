@@ -1,9 +1,10 @@
-using FineTune.Api.Auth;
+using FineTune.Api.Accounts;
 using FineTune.Api.Datasets;
 using FineTune.Api.Extensions;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
 using FineTune.Api.Playground;
+using FineTune.Api.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -17,7 +18,8 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
-app.MapMeApi();
+app.MapAccountsApi();
+app.MapWorkspacesApi();
 app.MapDatasetsApi();
 app.MapJobsApi();
 app.MapModelsApi();

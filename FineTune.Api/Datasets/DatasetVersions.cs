@@ -11,10 +11,11 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
     public DatasetCheckOptions CheckOptions(string? model) => new() { Model = model, Catalog = catalog };
 
-    public async Task<DatasetRecord> CreateAsync(Stream content, string name, string userId, string? model, CancellationToken cancellationToken)
+    public async Task<DatasetRecord> CreateAsync(
+        Stream content, string name, string workspaceId, string userId, string? model, CancellationToken cancellationToken)
     {
         var blob = await blobs.PutAsync(content, cancellationToken);
-        return await SaveAsync(blob, name, userId, model, parentId: null, rootId: null, version: 1, cancellationToken);
+        return await SaveAsync(blob, name, workspaceId, userId, model, parentId: null, rootId: null, version: 1, cancellationToken);
     }
 
     // A copy of the dataset with line `line` (1-based, 1..LineCount) replaced by `example` (one line of JSON),
@@ -39,7 +40,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
         var rootId = dataset.RootId ?? dataset.Id;
         var version = await datasets.NextVersionAsync(rootId);
-        return await SaveAsync(blob, dataset.Name, userId, model ?? ModelOf(dataset), dataset.Id, rootId, version, cancellationToken);
+        return await SaveAsync(blob, dataset.Name, dataset.WorkspaceId, userId, model ?? ModelOf(dataset), dataset.Id, rootId, version, cancellationToken);
     }
 
     // Two new datasets: `validationRatio` of the examples (rounded, at least one each side) chosen at random
@@ -90,8 +91,8 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
         var stem = dataset.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? dataset.Name[..^".jsonl".Length] : dataset.Name;
         model ??= ModelOf(dataset);
-        var trainingRecord = await SaveAsync(trainingBlob, $"{stem}-training.jsonl", userId, model, dataset.Id, null, 1, cancellationToken);
-        var validationRecord = await SaveAsync(validationBlob, $"{stem}-validation.jsonl", userId, model, dataset.Id, null, 1, cancellationToken);
+        var trainingRecord = await SaveAsync(trainingBlob, $"{stem}-training.jsonl", dataset.WorkspaceId, userId, model, dataset.Id, null, 1, cancellationToken);
+        var validationRecord = await SaveAsync(validationBlob, $"{stem}-validation.jsonl", dataset.WorkspaceId, userId, model, dataset.Id, null, 1, cancellationToken);
         return new DatasetSplit(trainingRecord, validationRecord, validationRatio, seed);
     }
 
@@ -99,7 +100,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
     public static string? ModelOf(DatasetRecord dataset) => dataset.Report.Tokens?.Model ?? dataset.Report.Estimate?.Model;
 
     private async Task<DatasetRecord> SaveAsync(
-        StoredBlob blob, string name, string userId, string? model, string? parentId, string? rootId, int version, CancellationToken cancellationToken)
+        StoredBlob blob, string name, string workspaceId, string userId, string? model, string? parentId, string? rootId, int version, CancellationToken cancellationToken)
     {
         DatasetReport report;
         await using (var stored = blobs.OpenRead(blob.Sha256))
@@ -117,6 +118,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
             CreatedAt: time.GetUtcNow(),
             Report: report)
         {
+            WorkspaceId = workspaceId,
             ParentId = parentId,
             RootId = rootId,
             Version = version,

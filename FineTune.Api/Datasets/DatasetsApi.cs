@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using FineTune.Api.Auth;
+using FineTune.Api.Accounts;
+using FineTune.Api.Workspaces;
+using FineTune.Core.Workspaces;
 using FineTune.Core.Datasets;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
@@ -30,28 +32,42 @@ public static class DatasetsApi
         api.MapPost("/validate", ValidateDataset)
             .WithName("ValidateDataset")
             .WithSummary("Check a JSONL dataset (raw body or multipart field 'file') against a model and return the report; stores nothing")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
         api.MapPost("/", CreateDataset)
             .WithName("CreateDataset")
             .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes));
-        api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("All datasets, newest first");
-        api.MapGet("/models", ListModels).WithName("ListDatasetModels").WithSummary("The models a dataset can be checked against: context limit and training price");
-        api.MapGet("/{id}", GetDataset).WithName("GetDataset").WithSummary("A dataset and its report");
-        api.MapGet("/{id}/content", GetDatasetContent).WithName("GetDatasetContent").WithSummary("The dataset file as stored (JSONL), streamed");
+            .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
+            .RequireWorkspaceRole(WorkspaceRole.Member);
+        api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("The workspace's datasets, newest first")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
+        api.MapGet("/models", ListModels).WithName("ListDatasetModels").WithSummary("The models a dataset can be checked against: context limit and training price")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}", GetDataset).WithName("GetDataset").WithSummary("A dataset and its report")
+            .RequireDatasetRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/content", GetDatasetContent).WithName("GetDatasetContent").WithSummary("The dataset file as stored (JSONL), streamed")
+            .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapPost("/{id}/validate", ValidateStoredDataset)
             .WithName("ValidateStoredDataset")
-            .WithSummary("Check a stored dataset again, against another model (context limit, price); stores nothing");
+            .WithSummary("Check a stored dataset again, against another model (context limit, price); stores nothing")
+            .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapGet("/{id}/examples", GetDatasetExamples)
             .WithName("GetDatasetExamples")
-            .WithSummary("A page of lines (examples) with their 1-based line numbers: lines offset+1 .. offset+limit");
+            .WithSummary("A page of lines (examples) with their 1-based line numbers: lines offset+1 .. offset+limit")
+            .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapPut("/{id}/examples/{line:int}", ReplaceDatasetExample)
             .WithName("ReplaceDatasetExample")
             .WithSummary("Replace one example (body: its JSON); stores and returns a new version, checked again; the original stays")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxExampleBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxExampleBytes))
+            .RequireDatasetRole(WorkspaceRole.Member);
         api.MapPost("/{id}/split", SplitDataset)
             .WithName("SplitDataset")
-            .WithSummary("Split into two new datasets, training and validation, at random but the same for the same seed");
+            .WithSummary("Split into two new datasets, training and validation, at random but the same for the same seed")
+            .RequireDatasetRole(WorkspaceRole.Member);
+        api.MapDelete("/{id}", DeleteDataset)
+            .WithName("DeleteDataset")
+            .WithSummary("Remove a dataset version from the workspace; jobs made from it keep their provider files")
+            .RequireDatasetRole(WorkspaceRole.Member);
         return app;
     }
 
@@ -64,20 +80,28 @@ public static class DatasetsApi
         return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, versions.CheckOptions(model), cancellationToken));
     }
 
+    // A dataset route's workspace is the dataset's own.
+    private static RouteHandlerBuilder RequireDatasetRole(this RouteHandlerBuilder builder, WorkspaceRole role) =>
+        builder.RequireRoleOn<DatasetStore>(role, "id", (datasets, id) => datasets.WorkspaceOfAsync(id));
+
     public static async Task<Results<Created<DatasetRecord>, ProblemHttpResult>> CreateDataset(
-        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, ClaimsPrincipal user,
+        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, ClaimsPrincipal user, WorkspaceScope workspace,
         DatasetVersions versions, CancellationToken cancellationToken)
     {
         if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
         var upload = await OpenUploadAsync(request, cancellationToken);
         if (upload is null) return Bad(NoFileProblem);
 
-        var dataset = await versions.CreateAsync(upload.Content, name ?? upload.FileName ?? "dataset.jsonl", user.UserId(), model, cancellationToken);
+        var dataset = await versions.CreateAsync(
+            upload.Content, name ?? upload.FileName ?? "dataset.jsonl", workspace.Id, user.UserId(), model, cancellationToken);
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
     }
 
-    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(DatasetStore datasets) =>
-        TypedResults.Ok(await datasets.ListAsync());
+    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(WorkspaceScope workspace, DatasetStore datasets) =>
+        TypedResults.Ok(await datasets.ListAsync(workspace.Id));
+
+    public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, DatasetStore datasets) =>
+        await datasets.DeleteAsync(id) ? TypedResults.NoContent() : TypedResults.NotFound();
 
     public static Ok<IReadOnlyList<DatasetModel>> ListModels(ModelCatalog catalog) =>
         TypedResults.Ok<IReadOnlyList<DatasetModel>>(catalog.Models

@@ -1,4 +1,6 @@
-using FineTune.Api.Auth;
+using FineTune.Api.Accounts;
+using FineTune.Api.Workspaces;
+using FineTune.Core.Workspaces;
 using FineTune.Api.Datasets;
 using FineTune.Core;
 using FineTune.Core.Jobs;
@@ -23,8 +25,15 @@ public static class Extensions
             .AddScheme<ApiTokenAuthenticationOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<ApiTokenStore>();
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<SignInLockout>();
+        builder.Services.Configure<AccountOptions>(builder.Configuration.GetSection(AccountOptions.Section));
         builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
         builder.Services.AddHostedService<AdminBootstrap>();
+
+        builder.Services.AddSingleton<WorkspaceStore>();
+        builder.Services.AddSingleton<InvitationStore>();
+        builder.Services.AddScoped<WorkspaceAccess>();
 
         var dataDirectory = builder.Configuration["FineTune:DataDirectory"]
             ?? Path.Combine(builder.Environment.ContentRootPath, ".data");

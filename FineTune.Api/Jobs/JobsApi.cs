@@ -1,6 +1,8 @@
 using System.ClientModel;
 using System.Security.Claims;
-using FineTune.Api.Auth;
+using FineTune.Api.Accounts;
+using FineTune.Api.Workspaces;
+using FineTune.Core.Workspaces;
 using FineTune.Api.Datasets;
 using FineTune.Api.Models;
 using FineTune.Core.Datasets;
@@ -19,29 +21,45 @@ public static class JobsApi
     {
         var api = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization();
 
-        api.MapPost("/", CreateJob).WithName("CreateJob").WithSummary("Upload the datasets to the provider and start a fine-tuning job");
-        api.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("All jobs, newest first");
-        api.MapGet("/{id}", GetJob).WithName("GetJob").WithSummary("A job's latest snapshot");
-        api.MapGet("/{id}/events", GetJobEvents).WithName("GetJobEvents").WithSummary("A job's events in order, after the provider event id 'after'");
-        api.MapPost("/{id}/cancel", CancelJob).WithName("CancelJob").WithSummary("Cancel the job on the provider");
-        api.MapPost("/{id}/pause", PauseJob).WithName("PauseJob").WithSummary("Pause the job on the provider");
-        api.MapPost("/{id}/resume", ResumeJob).WithName("ResumeJob").WithSummary("Resume a paused job on the provider");
-        api.MapPost("/estimate", EstimateJob).WithName("EstimateJob").WithSummary("Resolve 'auto' hyperparameters and estimate trained tokens and cost, without starting anything");
-        api.MapGet("/{id}/checkpoints", GetJobCheckpoints).WithName("GetJobCheckpoints").WithSummary("The job's checkpoints on the provider, newest first");
-        api.MapGet("/{id}/results", GetJobResults).WithName("GetJobResults").WithSummary("The job's results file, parsed into rows");
-        api.MapGet("/{id}/results.csv", DownloadJobResults).WithName("DownloadJobResults").WithSummary("The job's results file as the provider wrote it");
+        api.MapPost("/", CreateJob).WithName("CreateJob").WithSummary("Upload the datasets to the provider and start a fine-tuning job")
+            .RequireWorkspaceRole(WorkspaceRole.Member);
+        api.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("The workspace's jobs, newest first")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
+        api.MapPost("/estimate", EstimateJob).WithName("EstimateJob").WithSummary("Resolve 'auto' hyperparameters and estimate trained tokens and cost, without starting anything")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}", GetJob).WithName("GetJob").WithSummary("A job's latest snapshot")
+            .RequireJobRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/events", GetJobEvents).WithName("GetJobEvents").WithSummary("A job's events in order, after the provider event id 'after'")
+            .RequireJobRole(WorkspaceRole.Viewer);
+        api.MapPost("/{id}/cancel", CancelJob).WithName("CancelJob").WithSummary("Cancel the job on the provider")
+            .RequireJobRole(WorkspaceRole.Member);
+        api.MapPost("/{id}/pause", PauseJob).WithName("PauseJob").WithSummary("Pause the job on the provider")
+            .RequireJobRole(WorkspaceRole.Member);
+        api.MapPost("/{id}/resume", ResumeJob).WithName("ResumeJob").WithSummary("Resume a paused job on the provider")
+            .RequireJobRole(WorkspaceRole.Member);
+        api.MapGet("/{id}/checkpoints", GetJobCheckpoints).WithName("GetJobCheckpoints").WithSummary("The job's checkpoints on the provider, newest first")
+            .RequireJobRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/results", GetJobResults).WithName("GetJobResults").WithSummary("The job's results file, parsed into rows")
+            .RequireJobRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/results.csv", DownloadJobResults).WithName("DownloadJobResults").WithSummary("The job's results file as the provider wrote it")
+            .RequireJobRole(WorkspaceRole.Viewer);
         return app;
     }
+
+    // A job route's workspace is the job's own.
+    private static RouteHandlerBuilder RequireJobRole(this RouteHandlerBuilder builder, WorkspaceRole role) =>
+        builder.RequireRoleOn<JobStore>(role, "id", (jobs, id) => jobs.WorkspaceOfAsync(id));
 
     public static async Task<Results<Created<FineTuneJob>, UnprocessableEntity<ProblemDetails>, ProblemHttpResult>> CreateJob(
         CreateJobRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
+        WorkspaceScope workspace,
         [AsParameters] JobServices services,
         CancellationToken cancellationToken)
     {
-        var training = await services.Datasets.GetAsync(request.TrainingDatasetId);
-        var validation = request.ValidationDatasetId is null ? null : await services.Datasets.GetAsync(request.ValidationDatasetId);
+        var training = await services.Datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspace.Id);
+        var validation = request.ValidationDatasetId is null ? null : await services.Datasets.GetInWorkspaceAsync(request.ValidationDatasetId, workspace.Id);
         var reasons = RefusalReasons(request, training, validation);
         if (reasons.Count > 0)
         {
@@ -87,6 +105,7 @@ public static class JobsApi
         var job = new FineTuneJob
         {
             Id = jobId,
+            WorkspaceId = workspace.Id,
             Status = providerJob.Status,
             Model = request.Model,
             ProviderJobId = providerJob.Id,
@@ -105,8 +124,8 @@ public static class JobsApi
     }
 
     // The console lists every job of the workspace (10,000 stay fast: the page virtualizes them).
-    public static async Task<Ok<IReadOnlyList<FineTuneJob>>> ListJobs(JobStore jobs, [FromQuery] int? limit) =>
-        TypedResults.Ok(await jobs.ListAsync(Math.Clamp(limit ?? 10_000, 1, 50_000)));
+    public static async Task<Ok<IReadOnlyList<FineTuneJob>>> ListJobs(WorkspaceScope workspace, JobStore jobs, [FromQuery] int? limit) =>
+        TypedResults.Ok(await jobs.ListAsync(workspace.Id, Math.Clamp(limit ?? 10_000, 1, 50_000)));
 
     public static async Task<Results<Ok<FineTuneJob>, NotFound>> GetJob(string id, JobStore jobs) =>
         await jobs.GetAsync(id) is { } job ? TypedResults.Ok(job) : TypedResults.NotFound();
@@ -156,9 +175,9 @@ public static class JobsApi
     }
 
     public static async Task<Results<Ok<JobEstimate>, UnprocessableEntity<ProblemDetails>>> EstimateJob(
-        JobEstimateRequest request, DatasetStore datasets, ModelCatalog catalog, TimeProvider time, IOptions<ModelTableOptions> models)
+        JobEstimateRequest request, WorkspaceScope workspace, DatasetStore datasets, ModelCatalog catalog, TimeProvider time, IOptions<ModelTableOptions> models)
     {
-        var training = await datasets.GetAsync(request.TrainingDatasetId);
+        var training = await datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspace.Id);
         var reasons = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
         if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];

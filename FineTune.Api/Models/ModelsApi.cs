@@ -2,6 +2,8 @@ using System.ClientModel;
 using FineTune.Core.Datasets;
 using FineTune.Core.Jobs;
 using FineTune.Core.Providers;
+using FineTune.Api.Workspaces;
+using FineTune.Core.Workspaces;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Models;
@@ -12,7 +14,8 @@ public static class ModelsApi
     {
         var api = app.MapGroup("/api/models").WithTags("Models").RequireAuthorization();
         api.MapGet("/", ListModels).WithName("ListModels")
-            .WithSummary("The provider's models, with whether each can be fine-tuned, its context limit and announced end dates");
+            .WithSummary("The provider's models, with whether each can be fine-tuned, its context limit and announced end dates")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
         return app;
     }
 

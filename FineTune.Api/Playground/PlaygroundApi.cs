@@ -2,6 +2,8 @@ using System.ClientModel;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using FineTune.Api.Datasets;
+using FineTune.Api.Workspaces;
+using FineTune.Core.Workspaces;
 using FineTune.Core.Jobs;
 using FineTune.Core.Providers;
 using Microsoft.AspNetCore.Mvc;
@@ -16,9 +18,11 @@ public static class PlaygroundApi
     {
         var api = app.MapGroup("/api/playground").WithTags("Playground").RequireAuthorization();
         api.MapPost("/chat", Chat).WithName("PlaygroundChat")
-            .WithSummary("Send a conversation to a model; the answer streams back as server-sent events ('chunk': { delta }, then { done, finishReason })");
+            .WithSummary("Send a conversation to a model; the answer streams back as server-sent events ('chunk': { delta }, then { done, finishReason })")
+            .RequireWorkspaceRole(WorkspaceRole.Member);
         api.MapGet("/prompts", GetPrompts).WithName("PlaygroundPrompts")
-            .WithSummary("A dataset's examples as prompts (the conversation before the last assistant message) with that message as the expected answer");
+            .WithSummary("A dataset's examples as prompts (the conversation before the last assistant message) with that message as the expected answer")
+            .RequireWorkspaceRole(WorkspaceRole.Member);
         return app;
     }
 
@@ -59,9 +63,9 @@ public static class PlaygroundApi
     }
 
     public static async Task<Results<Ok<IReadOnlyList<PlaygroundPrompt>>, NotFound>> GetPrompts(
-        [FromQuery] string datasetId, [FromQuery] int? limit, DatasetStore datasets, BlobStore blobs, CancellationToken cancellationToken)
+        [FromQuery] string datasetId, [FromQuery] int? limit, WorkspaceScope workspace, DatasetStore datasets, BlobStore blobs, CancellationToken cancellationToken)
     {
-        if (await datasets.GetAsync(datasetId) is not { } dataset) return TypedResults.NotFound();
+        if (await datasets.GetInWorkspaceAsync(datasetId, workspace.Id) is not { } dataset) return TypedResults.NotFound();
         await using var content = blobs.OpenRead(dataset.Sha256);
         var prompts = await PlaygroundPrompts.ReadAsync(content, Math.Clamp(limit ?? 50, 1, MaxPrompts), cancellationToken);
         return TypedResults.Ok(prompts);

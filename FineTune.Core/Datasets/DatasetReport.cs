@@ -76,6 +76,8 @@ public sealed record DatasetRecord(
     public const string StatusValid = "valid";
     public const string StatusInvalid = "invalid";
 
+    public string WorkspaceId { get; init; } = Workspaces.Workspace.DefaultId;
+
     // The dataset this version was made from (an edited example, a split); null for an upload.
     public string? ParentId { get; init; }
 

@@ -4,6 +4,9 @@ namespace FineTune.Core.Jobs;
 public sealed record FineTuneJob
 {
     public required string Id { get; init; }
+
+    // Records stored before workspaces existed belong to the default workspace.
+    public string WorkspaceId { get; init; } = Workspaces.Workspace.DefaultId;
     public required string Status { get; init; }
     public required string Model { get; init; }
     public string? FineTunedModel { get; init; }

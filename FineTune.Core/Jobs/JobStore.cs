@@ -15,6 +15,7 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         var transaction = Db.CreateTransaction();
         _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
         _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
         _ = JobStatus.IsTerminal(job.Status)
             ? transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id)
             : transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id);
@@ -45,9 +46,22 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         return json.IsNull ? null : FineTuneJson.Deserialize<FineTuneJob>(json.ToString());
     }
 
-    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(int limit = 1000)
+    // The workspace a job belongs to, or null when there is no such job.
+    public async Task<string?> WorkspaceOfAsync(string jobId) => (await GetAsync(jobId))?.WorkspaceId;
+
+    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000) =>
+        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceJobs(workspaceId), 0, limit - 1, Order.Descending));
+
+    // Every job in every workspace: for backfilling the indexes of records stored by older versions.
+    public async Task<IReadOnlyList<FineTuneJob>> ListAllWorkspacesAsync() =>
+        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs));
+
+    // Enters a job stored before workspaces existed in its workspace's list.
+    public Task IndexInWorkspaceAsync(FineTuneJob job) =>
+        Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+
+    private async Task<IReadOnlyList<FineTuneJob>> GetManyAsync(RedisValue[] ids)
     {
-        var ids = await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs, 0, limit - 1, Order.Descending);
         if (ids.Length == 0) return [];
         var values = await Db.StringGetAsync(ids.Select(id => (RedisKey)RedisKeys.Job(id.ToString())).ToArray());
         return values.Where(value => !value.IsNull).Select(value => FineTuneJson.Deserialize<FineTuneJob>(value.ToString())).ToList();

@@ -20,5 +20,16 @@ public static class RedisKeys
     public static string JobIdempotencyKey(string userId, string key) => $"finetune:idempotency:{userId}:{key}";
 
     public static string Token(string tokenHash) => $"finetune:token:{tokenHash}";
+    public static string UserTokens(string userId) => $"finetune:user:{userId}:tokens";
     public static string User(string userId) => $"finetune:user:{userId}";
+    public static string UserByEmail(string normalizedEmail) => $"finetune:user-by-email:{normalizedEmail}";
+    public static string SignInFailures(string normalizedEmail) => $"finetune:sign-in-failures:{normalizedEmail}";
+
+    public static string Workspace(string workspaceId) => $"finetune:workspace:{workspaceId}";
+    public static string WorkspaceMembers(string workspaceId) => $"finetune:workspace:{workspaceId}:members";
+    public static string UserWorkspaces(string userId) => $"finetune:user:{userId}:workspaces";
+    public static string WorkspaceJobs(string workspaceId) => $"finetune:workspace:{workspaceId}:jobs";
+    public static string WorkspaceDatasets(string workspaceId) => $"finetune:workspace:{workspaceId}:datasets";
+    public static string Invitation(string tokenHash) => $"finetune:invitation:{tokenHash}";
+    public static string WorkspaceInvitations(string workspaceId) => $"finetune:workspace:{workspaceId}:invitations";
 }

@@ -61,7 +61,7 @@ public sealed partial class JobImporter(
     {
         if (!_backfilled)
         {
-            await BackfillProviderIndexAsync();
+            await BackfillIndexesAsync();
             _backfilled = true;
         }
 
@@ -150,12 +150,14 @@ public sealed partial class JobImporter(
         }
     }
 
-    // Jobs stored before the provider index existed are entered in it once, so they are not imported again.
-    private async Task BackfillProviderIndexAsync()
+    // Jobs stored before the provider and workspace indexes existed are entered in them once, so they
+    // are not imported again and their workspace lists them.
+    private async Task BackfillIndexesAsync()
     {
-        foreach (var job in await jobs.ListAsync(int.MaxValue))
+        foreach (var job in await jobs.ListAllWorkspacesAsync())
         {
             if (job.ProviderJobId is { } providerJobId) await jobs.ClaimProviderJobAsync(providerJobId, job.Id);
+            await jobs.IndexInWorkspaceAsync(job);
         }
     }
 

@@ -1,0 +1,142 @@
+using System.Net.Mail;
+using System.Security.Claims;
+using FineTune.Core.Workspaces;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace FineTune.Api.Accounts;
+
+public sealed record RegisterRequest(string Email, string Name, string Password);
+public sealed record SignInRequest(string Email, string Password);
+public sealed record SessionResponse(string Token, DateTimeOffset? ExpiresAt, Me User);
+public sealed record CreateTokenRequest(string Name, int? ExpiresInDays);
+
+public static class AccountsApi
+{
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/me", GetMe).WithName("GetMe").WithTags("Account")
+            .WithSummary("The signed-in user and the workspaces they belong to, with their role in each")
+            .RequireAuthorization();
+
+        var api = app.MapGroup("/api/account").WithTags("Account");
+        api.MapPost("/register", Register).WithName("Register").AllowAnonymous()
+            .WithSummary("Create an account with email and password; it gets a workspace of its own");
+        api.MapPost("/sessions", SignIn).WithName("SignIn").AllowAnonymous()
+            .WithSummary("Sign in with email and password; returns a session token (locked for a while after repeated failures)");
+        api.MapDelete("/sessions/current", SignOut).WithName("SignOut").RequireAuthorization()
+            .WithSummary("Revoke the token this request carries");
+        api.MapGet("/tokens", ListTokens).WithName("ListTokens").RequireAuthorization()
+            .WithSummary("Your personal access tokens (never their secrets)");
+        api.MapPost("/tokens", CreateToken).WithName("CreateToken").RequireAuthorization()
+            .WithSummary("Make a personal access token for the Api and the CLI; its secret is shown only in this answer");
+        api.MapDelete("/tokens/{tokenId}", RevokeToken).WithName("RevokeToken").RequireAuthorization()
+            .WithSummary("Revoke one of your personal access tokens");
+        return app;
+    }
+
+    public static async Task<Results<Ok<Me>, UnauthorizedHttpResult>> GetMe(ClaimsPrincipal user, UserStore users, WorkspaceStore workspaces) =>
+        await users.GetAsync(user.UserId()) is { } account
+            ? TypedResults.Ok(await DescribeAsync(account, workspaces))
+            : TypedResults.Unauthorized();
+
+    public static async Task<Results<Created<Me>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> Register(
+        RegisterRequest request, [AsParameters] AccountServices services)
+    {
+        if (!services.Options.Value.AllowSignUp)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Sign-up is closed",
+                detail: "Ask a workspace owner for an invitation link.");
+        }
+        var errors = new Dictionary<string, string[]>();
+        if (!IsEmail(request.Email)) errors["email"] = ["Enter an email address such as ada@example.com."];
+        if (string.IsNullOrWhiteSpace(request.Name)) errors["name"] = ["Enter your name."];
+        else if (request.Name.Length > 100) errors["name"] = ["Use at most 100 characters."];
+        if ((request.Password ?? "").Length < services.Options.Value.MinPasswordLength)
+        {
+            errors["password"] = [$"Use at least {services.Options.Value.MinPasswordLength} characters."];
+        }
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The account cannot be created");
+
+        var now = services.Time.GetUtcNow();
+        var userId = "user_" + Guid.NewGuid().ToString("N")[..16];
+        var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], $"{request.Name.Trim()}'s workspace", userId, now);
+        var account = new UserAccount(userId, request.Name.Trim(), request.Email.Trim(), now) { DefaultWorkspaceId = workspace.Id };
+        account = account with { PasswordHash = new PasswordHasher<UserAccount>().HashPassword(account, request.Password!) };
+        if (!await services.Users.CreateAsync(account))
+        {
+            return TypedResults.Conflict(new ProblemDetails
+            {
+                Title = "The email is taken",
+                Detail = "An account with this email exists; sign in instead.",
+                Status = StatusCodes.Status409Conflict,
+            });
+        }
+        await services.Workspaces.CreateAsync(workspace, userId);
+        return TypedResults.Created("/api/me", await DescribeAsync(account, services.Workspaces));
+    }
+
+    public static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> SignIn(SignInRequest request, [AsParameters] AccountServices services)
+    {
+        if (await services.Lockout.LockedForAsync(request.Email ?? "") is { } lockedFor)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins",
+                detail: $"Sign-in for this email is locked for {Math.Ceiling(lockedFor.TotalMinutes)} more minute(s) after repeated wrong passwords.");
+        }
+
+        var account = string.IsNullOrWhiteSpace(request.Email) ? null : await services.Users.FindByEmailAsync(request.Email);
+        var verified = account?.PasswordHash is { } hash
+            && new PasswordHasher<UserAccount>().VerifyHashedPassword(account, hash, request.Password ?? "") != PasswordVerificationResult.Failed;
+        if (!verified)
+        {
+            await services.Lockout.RecordFailureAsync(request.Email ?? "");
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Wrong email or password",
+                detail: "Check both and try again.");
+        }
+
+        await services.Lockout.ResetAsync(request.Email!);
+        var issued = await services.Tokens.IssueAsync(account!.Id, "Browser session", ApiToken.Session, services.Options.Value.SessionLifetime);
+        return TypedResults.Ok(new SessionResponse(issued.Secret, issued.Token.ExpiresAt, await DescribeAsync(account, services.Workspaces)));
+    }
+
+    public static async Task<NoContent> SignOut(ClaimsPrincipal user, ApiTokenStore tokens)
+    {
+        await tokens.RevokeAsync(user.UserId(), user.FindFirstValue(ApiTokenAuthentication.TokenIdClaim)!);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<IReadOnlyList<ApiToken>>> ListTokens(ClaimsPrincipal user, ApiTokenStore tokens) =>
+        TypedResults.Ok(await tokens.ListAsync(user.UserId(), ApiToken.Personal));
+
+    public static async Task<Results<Created<IssuedToken>, ValidationProblem>> CreateToken(
+        CreateTokenRequest request, ClaimsPrincipal user, ApiTokenStore tokens)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Name)) errors["name"] = ["Name the token after where it will be used, e.g. \"CI\"."];
+        else if (request.Name.Length > 100) errors["name"] = ["Use at most 100 characters."];
+        if (request.ExpiresInDays is < 1 or > 365) errors["expiresInDays"] = ["Choose between 1 and 365 days, or leave it empty for no expiry."];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The token cannot be made");
+
+        var issued = await tokens.IssueAsync(user.UserId(), request.Name.Trim(), ApiToken.Personal,
+            request.ExpiresInDays is { } days ? TimeSpan.FromDays(days) : null);
+        return TypedResults.Created($"/api/account/tokens/{issued.Token.Id}", issued);
+    }
+
+    public static async Task<Results<NoContent, NotFound>> RevokeToken(string tokenId, ClaimsPrincipal user, ApiTokenStore tokens) =>
+        await tokens.RevokeAsync(user.UserId(), tokenId) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    private static async Task<Me> DescribeAsync(UserAccount account, WorkspaceStore workspaces) =>
+        new(account.Id, account.Name, account.Email, account.DefaultWorkspaceId, await workspaces.MembershipsOfUserAsync(account.Id));
+
+    private static bool IsEmail(string? value) =>
+        !string.IsNullOrWhiteSpace(value) && value.Length <= 254 && MailAddress.TryCreate(value.Trim(), out var address) && address.Address == value.Trim();
+}
+
+public sealed record AccountServices(
+    UserStore Users,
+    WorkspaceStore Workspaces,
+    ApiTokenStore Tokens,
+    SignInLockout Lockout,
+    TimeProvider Time,
+    IOptions<AccountOptions> Options);

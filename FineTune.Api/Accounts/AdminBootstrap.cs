@@ -1,0 +1,49 @@
+using FineTune.Core.Workspaces;
+using Microsoft.Extensions.Options;
+
+namespace FineTune.Api.Accounts;
+
+public sealed class BootstrapOptions
+{
+    public const string Section = "FineTune:Bootstrap";
+
+    // Given at start-up (env FineTune__Bootstrap__AdminToken), so scripts and CI can sign in without clicking.
+    public string? AdminToken { get; set; }
+}
+
+// Makes sure the default workspace exists with the admin as its owner (datasets stored before
+// workspaces existed are listed there), and that the configured admin token signs in as the admin,
+// before the Api serves requests.
+public sealed class AdminBootstrap(
+    ApiTokenStore tokens,
+    UserStore users,
+    WorkspaceStore workspaces,
+    Datasets.DatasetStore datasets,
+    TimeProvider time,
+    IOptions<BootstrapOptions> options,
+    ILogger<AdminBootstrap> logger)
+    : IHostedService
+{
+    public const string AdminId = "admin";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (await users.GetAsync(AdminId) is null)
+        {
+            await users.CreateAsync(new UserAccount(AdminId, "Admin", null, now) { DefaultWorkspaceId = Workspace.DefaultId });
+        }
+        await workspaces.EnsureAsync(new Workspace(Workspace.DefaultId, "Default workspace", AdminId, now), AdminId);
+        await datasets.BackfillWorkspaceIndexAsync();
+
+        if (string.IsNullOrWhiteSpace(options.Value.AdminToken))
+        {
+            logger.LogWarning("No FineTune:Bootstrap:AdminToken is set; only existing accounts and tokens can sign in");
+            return;
+        }
+        await tokens.AddAsync(options.Value.AdminToken, new ApiToken("tok_bootstrap", AdminId, "Admin token from configuration", ApiToken.Bootstrap, now, null));
+        logger.LogInformation("Admin token from configuration is ready");
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,16 @@
+namespace FineTune.Api.Accounts;
+
+// A person who signs in. PasswordHash is null for accounts that only sign in with a token or
+// through OpenID Connect.
+public sealed record UserAccount(string Id, string Name, string? Email, DateTimeOffset CreatedAt)
+{
+    public string? PasswordHash { get; init; }
+
+    // Where the console opens and where Api calls without a FineTune-Workspace header go.
+    public required string DefaultWorkspaceId { get; init; }
+
+    public static string NormalizeEmail(string email) => email.Trim().ToUpperInvariant();
+}
+
+// What /api/me says about the caller.
+public sealed record Me(string Id, string Name, string? Email, string DefaultWorkspaceId, IReadOnlyList<FineTune.Core.Workspaces.WorkspaceMembership> Workspaces);
