@@ -1,8 +1,11 @@
 using FineTune.Api.Accounts;
+using FineTune.Api.Audit;
+using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
 using FineTune.Api.Extensions;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
+using FineTune.Api.Notifications;
 using FineTune.Api.Playground;
 using FineTune.Api.Workspaces;
 
@@ -13,6 +16,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -20,8 +24,12 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapAccountsApi();
 app.MapWorkspacesApi();
+app.MapConnectionsApi();
 app.MapDatasetsApi();
 app.MapJobsApi();
+app.MapAuditApi();
+app.MapWorkspaceSettingsApi();
+app.MapNotificationsApi();
 app.MapModelsApi();
 app.MapPlaygroundApi();
 

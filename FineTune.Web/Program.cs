@@ -3,6 +3,7 @@ using FineTune.Web.Components;
 using FineTune.Web.Datasets;
 using FineTune.Web.Extensions;
 using FineTune.Web.Jobs;
+using FineTune.Web.Workspaces;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -23,6 +24,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapWorkspaceEndpoints();
 app.MapDatasetFiles();
 app.MapHub<JobsHub>(JobsHubContract.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,5 +1,7 @@
 using System.Net.Mail;
 using System.Security.Claims;
+using FineTune.Api.Audit;
+using FineTune.Core.Audit;
 using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -9,6 +11,7 @@ namespace FineTune.Api.Accounts;
 
 public sealed record RegisterRequest(string Email, string Name, string Password);
 public sealed record SignInRequest(string Email, string Password);
+public sealed record OidcTokenRequest(string IdToken);
 public sealed record SessionResponse(string Token, DateTimeOffset? ExpiresAt, Me User);
 public sealed record CreateTokenRequest(string Name, int? ExpiresInDays);
 
@@ -25,6 +28,8 @@ public static class AccountsApi
             .WithSummary("Create an account with email and password; it gets a workspace of its own");
         api.MapPost("/sessions", SignIn).WithName("SignIn").AllowAnonymous()
             .WithSummary("Sign in with email and password; returns a session token (locked for a while after repeated failures)");
+        api.MapPost("/sessions/oidc", SignInWithOidc).WithName("SignInWithOidc").AllowAnonymous()
+            .WithSummary("Sign in with an ID token from the configured OpenID Connect provider (FineTune:Oidc); returns a session token");
         api.MapDelete("/sessions/current", SignOut).WithName("SignOut").RequireAuthorization()
             .WithSummary("Revoke the token this request carries");
         api.MapGet("/tokens", ListTokens).WithName("ListTokens").RequireAuthorization()
@@ -63,7 +68,7 @@ public static class AccountsApi
         var userId = "user_" + Guid.NewGuid().ToString("N")[..16];
         var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], $"{request.Name.Trim()}'s workspace", userId, now);
         var account = new UserAccount(userId, request.Name.Trim(), request.Email.Trim(), now) { DefaultWorkspaceId = workspace.Id };
-        account = account with { PasswordHash = new PasswordHasher<UserAccount>().HashPassword(account, request.Password!) };
+        account = account with { PasswordHash = Hasher.HashPassword(account, request.Password!) };
         if (!await services.Users.CreateAsync(account))
         {
             return TypedResults.Conflict(new ProblemDetails
@@ -74,6 +79,8 @@ public static class AccountsApi
             });
         }
         await services.Workspaces.CreateAsync(workspace, userId);
+        await services.Audit.RecordAsync(workspace.Id, userId, account.Name, AuditAction.WorkspaceCreated, "workspace", workspace.Id, workspace.Name,
+            "with the account's sign-up");
         return TypedResults.Created("/api/me", await DescribeAsync(account, services.Workspaces));
     }
 
@@ -86,8 +93,9 @@ public static class AccountsApi
         }
 
         var account = string.IsNullOrWhiteSpace(request.Email) ? null : await services.Users.FindByEmailAsync(request.Email);
-        var verified = account?.PasswordHash is { } hash
-            && new PasswordHasher<UserAccount>().VerifyHashedPassword(account, hash, request.Password ?? "") != PasswordVerificationResult.Failed;
+        // A password is hashed whether or not the account exists, so the time taken does not tell either.
+        var verified = Hasher.VerifyHashedPassword(account ?? NoAccount, account?.PasswordHash ?? NoAccountHash, request.Password ?? "")
+            != PasswordVerificationResult.Failed && account?.PasswordHash is not null;
         if (!verified)
         {
             await services.Lockout.RecordFailureAsync(request.Email ?? "");
@@ -97,6 +105,19 @@ public static class AccountsApi
 
         await services.Lockout.ResetAsync(request.Email!);
         var issued = await services.Tokens.IssueAsync(account!.Id, "Browser session", ApiToken.Session, services.Options.Value.SessionLifetime);
+        return TypedResults.Ok(new SessionResponse(issued.Secret, issued.Token.ExpiresAt, await DescribeAsync(account, services.Workspaces)));
+    }
+
+    public static async Task<Results<Ok<SessionResponse>, NotFound, ProblemHttpResult>> SignInWithOidc(
+        OidcTokenRequest request, OidcSignIn oidc, [AsParameters] AccountServices services, CancellationToken cancellationToken)
+    {
+        if (!oidc.Enabled) return TypedResults.NotFound();
+        var (account, refusal) = await oidc.SignInAsync(request.IdToken ?? "", cancellationToken);
+        if (account is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Single sign-on refused", detail: refusal);
+        }
+        var issued = await services.Tokens.IssueAsync(account.Id, "Browser session (single sign-on)", ApiToken.Session, services.Options.Value.SessionLifetime);
         return TypedResults.Ok(new SessionResponse(issued.Secret, issued.Token.ExpiresAt, await DescribeAsync(account, services.Workspaces)));
     }
 
@@ -126,6 +147,10 @@ public static class AccountsApi
     public static async Task<Results<NoContent, NotFound>> RevokeToken(string tokenId, ClaimsPrincipal user, ApiTokenStore tokens) =>
         await tokens.RevokeAsync(user.UserId(), tokenId) ? TypedResults.NoContent() : TypedResults.NotFound();
 
+    private static readonly PasswordHasher<UserAccount> Hasher = new();
+    private static readonly UserAccount NoAccount = new("none", "none", null, DateTimeOffset.UnixEpoch) { DefaultWorkspaceId = "none" };
+    private static readonly string NoAccountHash = Hasher.HashPassword(NoAccount, Guid.NewGuid().ToString());
+
     private static async Task<Me> DescribeAsync(UserAccount account, WorkspaceStore workspaces) =>
         new(account.Id, account.Name, account.Email, account.DefaultWorkspaceId, await workspaces.MembershipsOfUserAsync(account.Id));
 
@@ -139,4 +164,5 @@ public sealed record AccountServices(
     ApiTokenStore Tokens,
     SignInLockout Lockout,
     TimeProvider Time,
-    IOptions<AccountOptions> Options);
+    IOptions<AccountOptions> Options,
+    AuditLog Audit);

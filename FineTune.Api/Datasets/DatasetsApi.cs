@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using FineTune.Api.Accounts;
+using FineTune.Api.Audit;
+using FineTune.Core.Audit;
 using FineTune.Api.Workspaces;
 using FineTune.Core.Workspaces;
 using FineTune.Core.Datasets;
@@ -86,7 +88,7 @@ public static class DatasetsApi
 
     public static async Task<Results<Created<DatasetRecord>, ProblemHttpResult>> CreateDataset(
         HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, ClaimsPrincipal user, WorkspaceScope workspace,
-        DatasetVersions versions, CancellationToken cancellationToken)
+        DatasetVersions versions, AuditLog audit, CancellationToken cancellationToken)
     {
         if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
         var upload = await OpenUploadAsync(request, cancellationToken);
@@ -94,14 +96,20 @@ public static class DatasetsApi
 
         var dataset = await versions.CreateAsync(
             upload.Content, name ?? upload.FileName ?? "dataset.jsonl", workspace.Id, user.UserId(), model, cancellationToken);
+        await audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,
+            $"{dataset.Status}, {dataset.Report.ExampleCount} examples, {dataset.Bytes} bytes");
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
     }
 
     public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(WorkspaceScope workspace, DatasetStore datasets) =>
         TypedResults.Ok(await datasets.ListAsync(workspace.Id));
 
-    public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, DatasetStore datasets) =>
-        await datasets.DeleteAsync(id) ? TypedResults.NoContent() : TypedResults.NotFound();
+    public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, ClaimsPrincipal user, DatasetStore datasets, AuditLog audit)
+    {
+        if (await datasets.GetAsync(id) is not { } dataset || !await datasets.DeleteAsync(id)) return TypedResults.NotFound();
+        await audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetDeleted, "dataset", dataset.Id, dataset.Name, $"version {dataset.Version}");
+        return TypedResults.NoContent();
+    }
 
     public static Ok<IReadOnlyList<DatasetModel>> ListModels(ModelCatalog catalog) =>
         TypedResults.Ok<IReadOnlyList<DatasetModel>>(catalog.Models
@@ -146,7 +154,7 @@ public static class DatasetsApi
 
     public static async Task<Results<Created<DatasetRecord>, NotFound, ProblemHttpResult>> ReplaceDatasetExample(
         string id, int line, HttpRequest request, [FromQuery] string? model, ClaimsPrincipal user,
-        DatasetStore datasets, BlobStore blobs, DatasetVersions versions, CancellationToken cancellationToken)
+        DatasetStore datasets, BlobStore blobs, DatasetVersions versions, AuditLog audit, CancellationToken cancellationToken)
     {
         if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
         if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
@@ -163,12 +171,14 @@ public static class DatasetsApi
         if (error is not null) return Bad(Problem("The example is not valid JSON", error));
 
         var version = await versions.ReplaceExampleAsync(dataset, index, line, example, user.UserId(), model, cancellationToken);
+        await audit.RecordAsync(version.WorkspaceId, user, AuditAction.DatasetEdited, "dataset", version.Id, version.Name,
+            $"line {line} of {dataset.Id} replaced: version {version.Version}, {version.Status}");
         return TypedResults.Created($"/api/datasets/{version.Id}", version);
     }
 
     public static async Task<Results<Created<DatasetSplit>, NotFound, ProblemHttpResult>> SplitDataset(
         string id, SplitDatasetRequest split, [FromQuery] string? model, ClaimsPrincipal user,
-        DatasetStore datasets, DatasetVersions versions, CancellationToken cancellationToken)
+        DatasetStore datasets, DatasetVersions versions, AuditLog audit, CancellationToken cancellationToken)
     {
         if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
         if (!(split.ValidationRatio > 0 && split.ValidationRatio < 1))
@@ -180,6 +190,9 @@ public static class DatasetsApi
         try
         {
             var parts = await versions.SplitAsync(dataset, split.ValidationRatio, split.Seed ?? 0, user.UserId(), model, cancellationToken);
+            await audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetSplit, "dataset", dataset.Id, dataset.Name,
+                $"into {parts.Training.Id} (training, {parts.Training.Report.ExampleCount} examples) and {parts.Validation.Id} "
+                + $"(validation, {parts.Validation.Report.ExampleCount} examples), ratio {parts.ValidationRatio}, seed {parts.Seed}");
             return TypedResults.Created($"/api/datasets/{parts.Training.Id}", parts);
         }
         catch (DatasetEditException e)

@@ -1,11 +1,14 @@
 using FineTune.Api.Accounts;
+using FineTune.Api.Connections;
 using FineTune.Api.Workspaces;
 using FineTune.Core.Workspaces;
 using FineTune.Api.Datasets;
+using FineTune.Api.Security;
 using FineTune.Core;
+using FineTune.Core.Connections;
 using FineTune.Core.Jobs;
+using FineTune.Core.Notifications;
 using FineTune.Core.Providers;
-using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Extensions;
 
@@ -20,6 +23,7 @@ public static class Extensions
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddRequestLimits();
 
         builder.Services.AddAuthentication(ApiTokenAuthentication.SchemeName)
             .AddScheme<ApiTokenAuthenticationOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
@@ -27,6 +31,8 @@ public static class Extensions
         builder.Services.AddSingleton<ApiTokenStore>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<SignInLockout>();
+        builder.Services.Configure<OidcOptions>(builder.Configuration.GetSection(OidcOptions.Section));
+        builder.Services.AddSingleton<OidcSignIn>();
         builder.Services.Configure<AccountOptions>(builder.Configuration.GetSection(AccountOptions.Section));
         builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
         builder.Services.AddHostedService<AdminBootstrap>();
@@ -43,8 +49,16 @@ public static class Extensions
         builder.Services.AddSingleton<DatasetVersions>();
 
         builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
-        builder.Services.AddSingleton(services => new FineTuningProvider(services.GetRequiredService<IOptions<ProviderOptions>>().Value));
+        // The server connection's client is also the FineTuningProvider singleton.
+        builder.Services.AddProviderConnections();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<ConnectionLookup>();
         builder.Services.AddSingleton<JobStore>();
+
+        // Governance: who did what, monthly budgets with owners' approval, notifications and webhooks.
+        builder.Services.AddSingleton<Audit.AuditLog>();
+        builder.Services.AddSingleton<Budgets.BudgetStore>();
+        builder.Services.AddJobNotifications();
         builder.Services.Configure<Models.ModelTableOptions>(builder.Configuration.GetSection(Models.ModelTableOptions.Section));
     }
 }

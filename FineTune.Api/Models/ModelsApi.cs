@@ -1,9 +1,11 @@
 using System.ClientModel;
+using FineTune.Core.Connections;
 using FineTune.Core.Datasets;
 using FineTune.Core.Jobs;
 using FineTune.Core.Providers;
 using FineTune.Api.Workspaces;
 using FineTune.Core.Workspaces;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Models;
@@ -14,14 +16,20 @@ public static class ModelsApi
     {
         var api = app.MapGroup("/api/models").WithTags("Models").RequireAuthorization();
         api.MapGet("/", ListModels).WithName("ListModels")
-            .WithSummary("The provider's models, with whether each can be fine-tuned, its context limit and announced end dates")
+            .WithSummary("The provider's models (of connection 'connectionId', else the server's), with whether each can be fine-tuned, its context limit and announced end dates")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
         return app;
     }
 
     public static async Task<Results<Ok<IReadOnlyList<ModelInfo>>, ProblemHttpResult>> ListModels(
-        FineTuningProvider provider, ModelCatalog catalog, IOptions<ModelTableOptions> table, CancellationToken cancellationToken)
+        [FromQuery] string? connectionId, WorkspaceScope workspace, ProviderConnections connections,
+        ModelCatalog catalog, IOptions<ModelTableOptions> table, CancellationToken cancellationToken)
     {
+        if (await connections.ClientAsync(connectionId, workspace.Id) is not { } provider)
+        {
+            return TypedResults.Problem(title: "Unknown connection", detail: $"This workspace has no connection {connectionId}.",
+                statusCode: StatusCodes.Status404NotFound);
+        }
         IReadOnlyList<ProviderModel> models;
         try
         {

@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using FineTune.Api.Datasets;
 using FineTune.Api.Workspaces;
+using FineTune.Core.Connections;
 using FineTune.Core.Workspaces;
 using FineTune.Core.Jobs;
 using FineTune.Core.Providers;
@@ -26,17 +27,19 @@ public static class PlaygroundApi
         return app;
     }
 
-    public static Results<ServerSentEventsResult<PlaygroundChunk>, ValidationProblem> Chat(
-        PlaygroundChatRequest request, FineTuningProvider provider, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<Results<ServerSentEventsResult<PlaygroundChunk>, ValidationProblem>> Chat(
+        PlaygroundChatRequest request, WorkspaceScope workspace, ProviderConnections connections, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        var provider = await connections.ClientAsync(request.ConnectionId, workspace.Id);
         var errors = new Dictionary<string, string[]>();
+        if (provider is null) errors["connectionId"] = [$"This workspace has no connection {request.ConnectionId}."];
         if (string.IsNullOrWhiteSpace(request.Model)) errors["model"] = ["Choose a model."];
         if (request.Messages is not { Count: > 0 }) errors["messages"] = ["Send at least one message."];
         if (request.Temperature is < 0 or > 2) errors["temperature"] = ["The temperature must be between 0 and 2."];
         if (request.MaxTokens is < 1) errors["maxTokens"] = ["Max tokens must be at least 1."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var logger = loggers.CreateLogger(typeof(PlaygroundApi));
-        return TypedResults.ServerSentEvents(StreamAsync(request, provider, logger, cancellationToken));
+        return TypedResults.ServerSentEvents(StreamAsync(request, provider!, logger, cancellationToken));
     }
 
     // The response has started when the provider fails, so a failure becomes the last chunk, with the reason.

@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
+using FineTune.Api.Audit;
+using FineTune.Core.Audit;
 using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Mvc;
 
@@ -45,14 +47,14 @@ public static class WorkspacesApi
         return app;
     }
 
-    private static RouteHandlerBuilder RequireRoleOnWorkspace(this RouteHandlerBuilder builder, WorkspaceRole role) =>
+    internal static RouteHandlerBuilder RequireRoleOnWorkspace(this RouteHandlerBuilder builder, WorkspaceRole role) =>
         builder.RequireRoleOn<WorkspaceStore>(role, "workspaceId", async (workspaces, id) => (await workspaces.GetAsync(id))?.Id);
 
     public static async Task<Ok<IReadOnlyList<WorkspaceMembership>>> ListWorkspaces(ClaimsPrincipal user, WorkspaceStore workspaces) =>
         TypedResults.Ok(await workspaces.MembershipsOfUserAsync(user.UserId()));
 
     public static async Task<Results<Created<WorkspaceMembership>, ValidationProblem>> CreateWorkspace(
-        CreateWorkspaceRequest request, ClaimsPrincipal user, WorkspaceStore workspaces, TimeProvider time)
+        CreateWorkspaceRequest request, ClaimsPrincipal user, WorkspaceStore workspaces, TimeProvider time, AuditLog audit)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
         {
@@ -60,6 +62,7 @@ public static class WorkspacesApi
         }
         var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], request.Name.Trim(), user.UserId(), time.GetUtcNow());
         await workspaces.CreateAsync(workspace, user.UserId());
+        await audit.RecordAsync(workspace.Id, user, AuditAction.WorkspaceCreated, "workspace", workspace.Id, workspace.Name);
         return TypedResults.Created($"/api/workspaces/{workspace.Id}", new WorkspaceMembership(workspace.Id, workspace.Name, WorkspaceRole.Owner));
     }
 
@@ -81,23 +84,33 @@ public static class WorkspacesApi
     }
 
     public static async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> SetMemberRole(
-        string workspaceId, string userId, SetRoleRequest request, WorkspaceStore workspaces)
+        string workspaceId, string userId, SetRoleRequest request, ClaimsPrincipal user, WorkspaceStore workspaces, UserStore users, AuditLog audit)
     {
         var roles = await workspaces.MembersAsync(workspaceId);
         if (!roles.TryGetValue(userId, out var current)) return TypedResults.NotFound();
         if (current == WorkspaceRole.Owner && request.Role != WorkspaceRole.Owner && IsLastOwner(roles)) return LastOwner();
         await workspaces.SetRoleAsync(workspaceId, userId, request.Role);
+        if (current != request.Role)
+        {
+            await audit.RecordAsync(workspaceId, user, AuditAction.MemberRoleChanged, "member", userId, (await users.GetAsync(userId))?.Name,
+                $"{RoleName(current)} → {RoleName(request.Role)}");
+        }
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> RemoveMember(string workspaceId, string userId, WorkspaceStore workspaces)
+    public static async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> RemoveMember(
+        string workspaceId, string userId, ClaimsPrincipal user, WorkspaceStore workspaces, UserStore users, AuditLog audit)
     {
         var roles = await workspaces.MembersAsync(workspaceId);
         if (!roles.TryGetValue(userId, out var current)) return TypedResults.NotFound();
         if (current == WorkspaceRole.Owner && IsLastOwner(roles)) return LastOwner();
         await workspaces.RemoveMemberAsync(workspaceId, userId);
+        await audit.RecordAsync(workspaceId, user, AuditAction.MemberRemoved, "member", userId, (await users.GetAsync(userId))?.Name,
+            $"was {RoleName(current)}");
         return TypedResults.NoContent();
     }
+
+    private static string RoleName(WorkspaceRole role) => role.ToString().ToLowerInvariant();
 
     private static bool IsLastOwner(IReadOnlyDictionary<string, WorkspaceRole> roles) => roles.Values.Count(r => r == WorkspaceRole.Owner) == 1;
 
@@ -112,7 +125,7 @@ public static class WorkspacesApi
         TypedResults.Ok(await invitations.ListAsync(workspaceId));
 
     public static async Task<Results<Created<IssuedInvitation>, ValidationProblem>> CreateInvitation(
-        string workspaceId, CreateInvitationRequest request, ClaimsPrincipal user, InvitationStore invitations)
+        string workspaceId, CreateInvitationRequest request, ClaimsPrincipal user, InvitationStore invitations, AuditLog audit)
     {
         var hours = request.ExpiresInHours ?? DefaultInvitationHours;
         if (hours is < 1 or > MaxInvitationHours)
@@ -123,11 +136,18 @@ public static class WorkspacesApi
             });
         }
         var issued = await invitations.IssueAsync(workspaceId, request.Role, user.UserId(), TimeSpan.FromHours(hours));
+        await audit.RecordAsync(workspaceId, user, AuditAction.InvitationCreated, "invitation", issued.Invitation.Id, null,
+            $"as {RoleName(request.Role)}, valid for {hours} hours");
         return TypedResults.Created($"/api/workspaces/{workspaceId}/invitations/{issued.Invitation.Id}", issued);
     }
 
-    public static async Task<Results<NoContent, NotFound>> RevokeInvitation(string workspaceId, string invitationId, InvitationStore invitations) =>
-        await invitations.RemoveAsync(workspaceId, invitationId) ? TypedResults.NoContent() : TypedResults.NotFound();
+    public static async Task<Results<NoContent, NotFound>> RevokeInvitation(
+        string workspaceId, string invitationId, ClaimsPrincipal user, InvitationStore invitations, AuditLog audit)
+    {
+        if (!await invitations.RemoveAsync(workspaceId, invitationId)) return TypedResults.NotFound();
+        await audit.RecordAsync(workspaceId, user, AuditAction.InvitationRevoked, "invitation", invitationId);
+        return TypedResults.NoContent();
+    }
 
     public static async Task<Results<Ok<InvitationPreview>, NotFound>> PreviewInvitation(
         string token, InvitationStore invitations, WorkspaceStore workspaces, UserStore users)
@@ -141,7 +161,7 @@ public static class WorkspacesApi
     }
 
     public static async Task<Results<Ok<WorkspaceMembership>, NotFound>> AcceptInvitation(
-        string token, ClaimsPrincipal user, InvitationStore invitations, WorkspaceStore workspaces)
+        string token, ClaimsPrincipal user, InvitationStore invitations, WorkspaceStore workspaces, AuditLog audit)
     {
         if (await invitations.FindAsync(token) is not { } invitation
             || await workspaces.GetAsync(invitation.WorkspaceId) is not { } workspace
@@ -153,6 +173,8 @@ public static class WorkspacesApi
         var current = (await workspaces.RolesOfUserAsync(user.UserId())).GetValueOrDefault(workspace.Id);
         var role = current > invitation.Role ? current : invitation.Role;
         await workspaces.SetRoleAsync(workspace.Id, user.UserId(), role);
+        await audit.RecordAsync(workspace.Id, user, AuditAction.MemberJoined, "member", user.UserId(), user.Identity?.Name,
+            $"as {RoleName(role)} by invitation {invitation.Id}");
         return TypedResults.Ok(new WorkspaceMembership(workspace.Id, workspace.Name, role));
     }
 }

@@ -7,6 +7,9 @@ public sealed record FineTuneJob
 
     // Records stored before workspaces existed belong to the default workspace.
     public string WorkspaceId { get; init; } = Workspaces.Workspace.DefaultId;
+
+    // The provider connection the job runs on; null: the server's own (FineTune:Provider).
+    public string? ConnectionId { get; init; }
     public required string Status { get; init; }
     public required string Model { get; init; }
     public string? FineTunedModel { get; init; }
@@ -32,6 +35,9 @@ public sealed record FineTuneJob
 
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    // Set when the job was launched over its workspace's budget and had to wait for an owner.
+    public JobApproval? Approval { get; init; }
+
     // Where the job came from: null when created through FineTune, Imported when a worker found it on the
     // provider (created there directly). An imported job has no datasets (TrainingDatasetId is ""),
     // only the provider's file ids.
@@ -50,3 +56,24 @@ public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters)
 public sealed record JobHyperparameters(int? NEpochs = null, int? BatchSize = null, double? LearningRateMultiplier = null);
 
 public sealed record JobError(string? Code, string Message, string? Param);
+
+// Why a job waits for an owner (Reason names the budget, the month's usage and the job's estimate),
+// and, once decided, what the owner decided.
+public sealed record JobApproval(
+    string Reason,
+    string RequestedBy,
+    DateTimeOffset RequestedAt,
+    long EstimatedTrainedTokens,
+    decimal? EstimatedCost)
+{
+    public const string Approved = "approved";
+    public const string Denied = "denied";
+
+    // Approved or Denied; null while pending.
+    public string? Decision { get; init; }
+    public string? DecidedBy { get; init; }
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    // The owner's reason for a denial, when given.
+    public string? Comment { get; init; }
+}

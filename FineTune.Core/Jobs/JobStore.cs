@@ -16,9 +16,9 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
         _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
         _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
-        _ = JobStatus.IsTerminal(job.Status)
-            ? transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id)
-            : transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id);
+        _ = JobStatus.IsPolled(job.Status)
+            ? transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id)
+            : transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id);
         // provider job id → job id: how the Worker's import knows which provider jobs FineTune has.
         if (job.ProviderJobId is not null) _ = transaction.HashSetAsync(ProviderJobIndex, job.ProviderJobId, job.Id);
         await transaction.ExecuteAsync();

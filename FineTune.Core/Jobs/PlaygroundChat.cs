@@ -3,7 +3,9 @@ namespace FineTune.Core.Jobs;
 // One message of a playground conversation: role is "system", "user" or "assistant".
 public sealed record ChatTurn(string Role, string Content);
 
-public sealed record PlaygroundChatRequest(string Model, IReadOnlyList<ChatTurn> Messages, double? Temperature = null, int? MaxTokens = null);
+// ConnectionId: the provider connection that serves the model; null: the server's own.
+public sealed record PlaygroundChatRequest(
+    string Model, IReadOnlyList<ChatTurn> Messages, double? Temperature = null, int? MaxTokens = null, string? ConnectionId = null);
 
 // What the playground streams: text deltas, then one final chunk with Done set.
 public sealed record PlaygroundChunk(string? Delta, bool Done = false, string? FinishReason = null, int? OutputTokens = null, string? Error = null);

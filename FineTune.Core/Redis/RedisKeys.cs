@@ -14,6 +14,12 @@ public static class RedisKeys
 
     public const string DataProtectionKeys = "finetune:data-protection-keys";
 
+    // Provider connections. Their keys are encrypted with a key ring of their own, shared by the Api and
+    // the Worker only: the Web's cookie key ring (above) never holds a key that decrypts them.
+    public const string ConnectionKeyRing = "finetune:data-protection-keys:connections";
+    public static string Connection(string connectionId) => $"finetune:connection:{connectionId}";
+    public static string WorkspaceConnections(string workspaceId) => $"finetune:workspace:{workspaceId}:connections";
+
     public const string AllDatasets = "finetune:datasets:all";
     public static string Dataset(string datasetId) => $"finetune:dataset:{datasetId}";
 
@@ -23,6 +29,8 @@ public static class RedisKeys
     public static string UserTokens(string userId) => $"finetune:user:{userId}:tokens";
     public static string User(string userId) => $"finetune:user:{userId}";
     public static string UserByEmail(string normalizedEmail) => $"finetune:user-by-email:{normalizedEmail}";
+    public static string UserByOidcSubject(string issuer, string subject) =>
+        $"finetune:user-by-oidc:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(issuer)))[..16]}:{subject}";
     public static string SignInFailures(string normalizedEmail) => $"finetune:sign-in-failures:{normalizedEmail}";
 
     public static string Workspace(string workspaceId) => $"finetune:workspace:{workspaceId}";
@@ -32,4 +40,19 @@ public static class RedisKeys
     public static string WorkspaceDatasets(string workspaceId) => $"finetune:workspace:{workspaceId}:datasets";
     public static string Invitation(string tokenHash) => $"finetune:invitation:{tokenHash}";
     public static string WorkspaceInvitations(string workspaceId) => $"finetune:workspace:{workspaceId}:invitations";
+
+    // Governance: audit log, budgets and usage, approvals, watchers, notifications, webhooks.
+    public static string WorkspaceAudit(string workspaceId) => $"finetune:workspace:{workspaceId}:audit";
+    public static string WorkspaceBudget(string workspaceId) => $"finetune:workspace:{workspaceId}:budget";
+    public static string WorkspaceUsage(string workspaceId, string month) => $"finetune:workspace:{workspaceId}:usage:{month}";
+    public static string WorkspaceWebhook(string workspaceId) => $"finetune:workspace:{workspaceId}:webhook";
+    public static string JobDecision(string jobId) => $"finetune:job:{jobId}:decision";
+    public static string JobWatchers(string jobId) => $"finetune:job:{jobId}:watchers";
+    public static string JobNotified(string jobId) => $"finetune:job:{jobId}:notified";
+    public static string UserNotifications(string userId) => $"finetune:user:{userId}:notifications";
+    public static string UserNotificationData(string userId) => $"finetune:user:{userId}:notifications:data";
+    public static string UserUnreadNotifications(string userId) => $"finetune:user:{userId}:notifications:unread";
+    public const string NotificationsChannel = "finetune:notifications";
+    public const string WebhookOutbox = "finetune:webhooks:outbox";
+    public const string WebhookOutboxChannel = "finetune:webhooks:outbox-added";
 }

@@ -5,4 +5,13 @@ namespace FineTune.Web.Account;
 public static class FineTuneClaims
 {
     public const string ApiToken = "finetune:api_token";
+
+    // The workspace the user works in (see CurrentWorkspace); changed at /workspaces/switch/{id}.
+    public const string WorkspaceId = "finetune:workspace";
+
+    // "session" when ApiToken is a browser session made at password sign-in, which sign-out revokes;
+    // absent for a personal or admin token, which outlives the browser.
+    public const string TokenKind = "finetune:token_kind";
+
+    public const string SessionTokenKind = "session";
 }

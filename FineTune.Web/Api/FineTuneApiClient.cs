@@ -2,19 +2,84 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using FineTune.Core;
+using FineTune.Core.Audit;
+using FineTune.Core.Budgets;
+using FineTune.Core.Connections;
 using FineTune.Core.Datasets;
 using FineTune.Core.Jobs;
+using FineTune.Core.Notifications;
+using FineTune.Core.Workspaces;
 
 namespace FineTune.Web.Api;
 
 // The Api as the Web uses it: one method per route, every call carrying the token of whoever the client
-// was created for (the signed-in user in a circuit, or an explicit token in the hub and at login).
-public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSource)
+// was created for (the signed-in user in a circuit, or an explicit token in the hub and at login) and,
+// for the signed-in user, their current workspace.
+public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSource, IWorkspaceSource? workspaceSource = null)
 {
     public const string HttpClientName = "api";
 
+    public const string WorkspaceHeader = "FineTune-Workspace";
+
     public Task<ApiUser> GetMeAsync(CancellationToken cancellationToken = default) =>
         SendAsync<ApiUser>(HttpMethod.Get, "api/me", null, cancellationToken);
+
+    public Task<ApiUser> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<ApiUser>(HttpMethod.Post, "api/account/register", JsonBody(request), cancellationToken);
+
+    // A 401 for a wrong email or password, a 429 while the email is locked after repeated failures.
+    public Task<SessionResponse> SignInAsync(SignInRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<SessionResponse>(HttpMethod.Post, "api/account/sessions", JsonBody(request), cancellationToken);
+
+    // Revokes the token this client sends.
+    public Task SignOutAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "api/account/sessions/current", null, cancellationToken);
+
+    public Task<IReadOnlyList<PersonalToken>> GetPersonalTokensAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<PersonalToken>>(HttpMethod.Get, "api/account/tokens", null, cancellationToken);
+
+    public Task<IssuedToken> CreatePersonalTokenAsync(CreateTokenRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<IssuedToken>(HttpMethod.Post, "api/account/tokens", JsonBody(request), cancellationToken);
+
+    public Task RevokePersonalTokenAsync(string tokenId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"api/account/tokens/{Uri.EscapeDataString(tokenId)}", null, cancellationToken);
+
+    public Task<WorkspaceMembership> CreateWorkspaceAsync(CreateWorkspaceRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<WorkspaceMembership>(HttpMethod.Post, "api/workspaces", JsonBody(request), cancellationToken);
+
+    // 404 when the caller does not belong to the workspace.
+    public Task<WorkspaceMembership> GetWorkspaceAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+        SendAsync<WorkspaceMembership>(HttpMethod.Get, WorkspacePath(workspaceId), null, cancellationToken);
+
+    public Task<IReadOnlyList<WorkspaceMember>> GetMembersAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<WorkspaceMember>>(HttpMethod.Get, $"{WorkspacePath(workspaceId)}/members", null, cancellationToken);
+
+    // A 409 when it would leave the workspace without an owner.
+    public Task SetMemberRoleAsync(string workspaceId, string userId, WorkspaceRole role, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, $"{WorkspacePath(workspaceId)}/members/{Uri.EscapeDataString(userId)}", JsonBody(new SetRoleRequest(role)), cancellationToken);
+
+    public Task RemoveMemberAsync(string workspaceId, string userId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"{WorkspacePath(workspaceId)}/members/{Uri.EscapeDataString(userId)}", null, cancellationToken);
+
+    public Task<IReadOnlyList<Invitation>> GetInvitationsAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<Invitation>>(HttpMethod.Get, $"{WorkspacePath(workspaceId)}/invitations", null, cancellationToken);
+
+    public Task<IssuedInvitation> CreateInvitationAsync(string workspaceId, CreateInvitationRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<IssuedInvitation>(HttpMethod.Post, $"{WorkspacePath(workspaceId)}/invitations", JsonBody(request), cancellationToken);
+
+    public Task RevokeInvitationAsync(string workspaceId, string invitationId, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"{WorkspacePath(workspaceId)}/invitations/{Uri.EscapeDataString(invitationId)}", null, cancellationToken);
+
+    // Anyone with the link may look; 404 once it is used, revoked or expired.
+    public Task<InvitationPreview> PreviewInvitationAsync(string token, CancellationToken cancellationToken = default) =>
+        SendAsync<InvitationPreview>(HttpMethod.Get, InvitationPath(token), null, cancellationToken);
+
+    public Task<WorkspaceMembership> AcceptInvitationAsync(string token, CancellationToken cancellationToken = default) =>
+        SendAsync<WorkspaceMembership>(HttpMethod.Post, $"{InvitationPath(token)}/accept", null, cancellationToken);
+
+    private static string WorkspacePath(string id) => $"api/workspaces/{Uri.EscapeDataString(id)}";
+
+    private static string InvitationPath(string token) => $"api/invitations/{Uri.EscapeDataString(token)}";
 
     public Task<IReadOnlyList<DatasetRecord>> GetDatasetsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<DatasetRecord>>(HttpMethod.Get, "api/datasets", null, cancellationToken);
@@ -96,13 +161,83 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<FineTuneJob> ResumeJobAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/resume", null, cancellationToken);
 
+    // An owner's decision on a job waiting for approval; a 409 once it was decided.
+    public Task<FineTuneJob> ApproveJobAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/approve", null, cancellationToken);
+
+    public Task<FineTuneJob> DenyJobAsync(string id, string? reason, CancellationToken cancellationToken = default) =>
+        SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/deny", JsonBody(new { reason }), cancellationToken);
+
+    public Task WatchJobAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"{JobPath(id)}/watch", null, cancellationToken);
+
+    public Task UnwatchJobAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, $"{JobPath(id)}/watch", null, cancellationToken);
+
+    public Task<IReadOnlyList<JobWatcher>> GetJobWatchersAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<JobWatcher>>(HttpMethod.Get, $"{JobPath(id)}/watchers", null, cancellationToken);
+
+    // The current workspace's audit log, newest first; `before` is the previous page's NextBefore.
+    public Task<AuditPage> GetAuditLogAsync(
+        string? action, string? actorId, DateTimeOffset? from, DateTimeOffset? to, string? before, int limit, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string> { $"limit={limit}" };
+        if (!string.IsNullOrEmpty(action)) query.Add($"action={Uri.EscapeDataString(action)}");
+        if (!string.IsNullOrEmpty(actorId)) query.Add($"actorId={Uri.EscapeDataString(actorId)}");
+        if (from is { } start) query.Add($"from={Uri.EscapeDataString(start.ToString("O"))}");
+        if (to is { } end) query.Add($"to={Uri.EscapeDataString(end.ToString("O"))}");
+        if (before is not null) query.Add($"before={Uri.EscapeDataString(before)}");
+        return SendAsync<AuditPage>(HttpMethod.Get, $"api/audit?{string.Join('&', query)}", null, cancellationToken);
+    }
+
+    public Task<WorkspaceSettings> GetWorkspaceSettingsAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+        SendAsync<WorkspaceSettings>(HttpMethod.Get, $"{WorkspacePath(workspaceId)}/settings", null, cancellationToken);
+
+    public Task<WorkspaceSettings> UpdateWorkspaceSettingsAsync(string workspaceId, UpdateWorkspaceSettingsRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<WorkspaceSettings>(HttpMethod.Put, $"{WorkspacePath(workspaceId)}/settings", JsonBody(request), cancellationToken);
+
+    public Task<WebhookTestResult> TestWebhookAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+        SendAsync<WebhookTestResult>(HttpMethod.Post, $"{WorkspacePath(workspaceId)}/webhook/test", null, cancellationToken);
+
+    // The signed-in user's notifications across their workspaces.
+    public Task<NotificationList> GetNotificationsAsync(bool unreadOnly, int limit, CancellationToken cancellationToken = default) =>
+        SendAsync<NotificationList>(HttpMethod.Get, $"api/notifications?unreadOnly={(unreadOnly ? "true" : "false")}&limit={limit}", null, cancellationToken);
+
+    public Task MarkNotificationReadAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, $"api/notifications/{Uri.EscapeDataString(id)}/read", null, cancellationToken);
+
+    public Task MarkAllNotificationsReadAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "api/notifications/read-all", null, cancellationToken);
+
     // The create-job form sends one key per form instance, so a double submit or a retry makes one job.
     public Task<FineTuneJob> CreateJobAsync(CreateJobRequest request, string idempotencyKey, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Post, "api/jobs", JsonBody(request), cancellationToken,
             message => message.Headers.Add("Idempotency-Key", idempotencyKey));
 
-    public Task<IReadOnlyList<ModelInfo>> GetModelsAsync(CancellationToken cancellationToken = default) =>
-        SendAsync<IReadOnlyList<ModelInfo>>(HttpMethod.Get, "api/models", null, cancellationToken);
+    // The models of a provider connection of the workspace; the server connection's when null.
+    public Task<IReadOnlyList<ModelInfo>> GetModelsAsync(string? connectionId = null, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<ModelInfo>>(HttpMethod.Get,
+            connectionId is null ? "api/models" : $"api/models?connectionId={Uri.EscapeDataString(connectionId)}", null, cancellationToken);
+
+    // The workspace's provider connections, the server's built-in one first. Keys never come back.
+    public Task<IReadOnlyList<ProviderConnection>> GetConnectionsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<ProviderConnection>>(HttpMethod.Get, "api/connections", null, cancellationToken);
+
+    public Task<ProviderConnection> CreateConnectionAsync(ProviderConnectionRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<ProviderConnection>(HttpMethod.Post, "api/connections", JsonBody(request), cancellationToken);
+
+    // ApiKey null keeps the stored key, "" removes it.
+    public Task<ProviderConnection> UpdateConnectionAsync(string id, ProviderConnectionRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<ProviderConnection>(HttpMethod.Put, ConnectionPath(id), JsonBody(request), cancellationToken);
+
+    // A 409 while active jobs run on it.
+    public Task DeleteConnectionAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, ConnectionPath(id), null, cancellationToken);
+
+    public Task<ConnectionTestResult> TestConnectionAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<ConnectionTestResult>(HttpMethod.Post, $"{ConnectionPath(id)}/test", null, cancellationToken);
+
+    private static string ConnectionPath(string id) => $"api/connections/{Uri.EscapeDataString(id)}";
 
     public Task<JobEstimate> EstimateJobAsync(JobEstimateRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<JobEstimate>(HttpMethod.Post, "api/jobs/estimate", JsonBody(request), cancellationToken);
@@ -125,7 +260,7 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
 
     public async Task<string> GetJobResultsCsvAsync(string id, CancellationToken cancellationToken = default)
     {
-        using var request = await CreateRequestAsync(HttpMethod.Get, $"{JobPath(id)}/results.csv", null);
+        using var request = await CreateRequestAsync(HttpMethod.Get, $"{JobPath(id)}/results.csv", null, cancellationToken);
         using var response = await http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, cancellationToken);
         return await response.Content.ReadAsStringAsync(cancellationToken);
@@ -138,7 +273,7 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public async IAsyncEnumerable<PlaygroundChunk> StreamChatAsync(
         PlaygroundChatRequest chat, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var request = await CreateRequestAsync(HttpMethod.Post, "api/playground/chat", JsonBody(chat));
+        using var request = await CreateRequestAsync(HttpMethod.Post, "api/playground/chat", JsonBody(chat), cancellationToken);
         HttpResponseMessage response;
         try
         {
@@ -159,12 +294,16 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         }
     }
 
-    private async Task<HttpRequestMessage> CreateRequestAsync(HttpMethod method, string path, HttpContent? content)
+    private async Task<HttpRequestMessage> CreateRequestAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         var request = new HttpRequestMessage(method, path) { Content = content };
         if (await tokenSource.GetTokenAsync() is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        if (workspaceSource is not null)
+        {
+            request.Headers.Add(WorkspaceHeader, await workspaceSource.GetWorkspaceIdAsync(cancellationToken));
         }
         return request;
     }
@@ -173,7 +312,7 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken, Action<HttpRequestMessage>? configure = null)
     {
-        using var request = await CreateRequestAsync(method, path, content);
+        using var request = await CreateRequestAsync(method, path, content, cancellationToken);
         configure?.Invoke(request);
 
         HttpResponseMessage response;
@@ -198,13 +337,32 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         }
     }
 
+    // For routes that answer with no body (204).
+    private async Task SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = await CreateRequestAsync(method, path, content, cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new FineTuneApiException($"{method} {path} did not reach the Api: {ex.Message}", ex);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw await ToExceptionAsync(response, cancellationToken);
+        }
+    }
+
     private static async Task<FineTuneApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;
         var problem = await TryReadProblemAsync(response, cancellationToken);
         var message = problem?.Detail ?? problem?.Title ?? $"The Api answered {(int)status} {response.ReasonPhrase}";
         var errors = problem is null ? null : new Dictionary<string, string[]>(problem.Errors);
-        return new FineTuneApiException(status, message, errors);
+        return new FineTuneApiException(status, message, errors) { ProblemDetail = problem?.Detail ?? problem?.Title, ProblemTitle = problem?.Title };
     }
 
     private static async Task<HttpValidationProblemDetails?> TryReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -22,6 +22,12 @@ public sealed class FineTuneApiException : Exception
 
     public IReadOnlyDictionary<string, string[]> Errors { get; }
 
+    // What the Api's ProblemDetails said (its detail, else its title); null when it sent none.
+    public string? ProblemDetail { get; init; }
+
+    // The ProblemDetails title ("A workspace needs an owner"), when the Api sent one.
+    public string? ProblemTitle { get; init; }
+
     public bool IsUnauthorized => StatusCode is HttpStatusCode.Unauthorized;
 
     public bool IsNotFound => StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden;
@@ -33,7 +39,8 @@ public sealed class FineTuneApiException : Exception
     {
         null => "The FineTune Api cannot be reached. Make sure it is running (dotnet run --project FineTune.AppHost starts everything), then reload this page.",
         HttpStatusCode.Unauthorized => "The Api no longer accepts your token. Log out and log in again with a valid token.",
-        HttpStatusCode.Forbidden => "You are not allowed to do this. Ask an admin of your workspace for access.",
+        // The Api names the role it takes ("This needs the member role in the workspace; you are a viewer.").
+        HttpStatusCode.Forbidden => $"{ProblemDetail ?? "You are not allowed to do this."} Ask an owner of the workspace for access.",
         HttpStatusCode.NotFound => "Not found. It may have been deleted, or it belongs to another workspace.",
         >= HttpStatusCode.InternalServerError => $"The Api failed ({(int)StatusCode}): {Message}. Try again; if it keeps failing, check the Api's logs in the Aspire dashboard.",
         _ => Message,

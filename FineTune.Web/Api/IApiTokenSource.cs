@@ -6,7 +6,8 @@ public interface IApiTokenSource
     ValueTask<string?> GetTokenAsync();
 }
 
-public sealed record FixedApiToken(string Token) : IApiTokenSource
+// Null for anonymous calls: sign-in, registration, an invitation's preview.
+public sealed record FixedApiToken(string? Token) : IApiTokenSource
 {
-    public ValueTask<string?> GetTokenAsync() => ValueTask.FromResult<string?>(Token);
+    public ValueTask<string?> GetTokenAsync() => ValueTask.FromResult(Token);
 }

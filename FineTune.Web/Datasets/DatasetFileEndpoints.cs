@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using FineTune.Web.Account;
+using FineTune.Web.Api;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Http.Resilience;
 
@@ -81,6 +82,11 @@ public static class DatasetFileEndpoints
     private static async Task ForwardAsync(HttpContext context, IHttpClientFactory clients, HttpRequestMessage request)
     {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", context.User.FindFirst(FineTuneClaims.ApiToken)?.Value);
+        // An upload lands in the user's current workspace (a download's dataset names its own).
+        if (context.User.FindFirst(FineTuneClaims.WorkspaceId)?.Value is { } workspaceId)
+        {
+            request.Headers.Add(FineTuneApiClient.WorkspaceHeader, workspaceId);
+        }
         HttpResponseMessage response;
         try
         {

@@ -3,6 +3,8 @@ using FineTune.Web.Account;
 using FineTune.Web.Api;
 using FineTune.Web.Datasets;
 using FineTune.Web.Jobs;
+using FineTune.Web.Notifications;
+using FineTune.Web.Workspaces;
 using FineTune.Core.Redis;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -23,7 +25,7 @@ public static class Extensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
 
-        // Cookie sign-in; the cookie holds the user's Api token (see TokenSignIn).
+        // Cookie sign-in; the cookie holds the user's Api token and current workspace (see CookieSignIn).
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
             {
@@ -32,6 +34,9 @@ public static class Extensions
                 options.Cookie.Name = "FineTune.Web";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
+                // Secure whenever the console is served over https; plain http stays usable on a laptop.
+                // (A "__Host-" name would need Secure, so it would break sign-in over http.)
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
             });
@@ -69,8 +74,10 @@ public static class Extensions
 #pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<FineTuneApiClientFactory>();
         builder.Services.AddScoped<SignedInUserToken>();
-        builder.Services.AddScoped(sp => sp.GetRequiredService<FineTuneApiClientFactory>().Create(sp.GetRequiredService<SignedInUserToken>()));
-        builder.Services.AddScoped<TokenSignIn>();
+        builder.Services.AddScoped<CurrentWorkspace>();
+        builder.Services.AddScoped(sp => sp.GetRequiredService<FineTuneApiClientFactory>()
+            .Create(sp.GetRequiredService<SignedInUserToken>(), sp.GetRequiredService<CurrentWorkspace>()));
+        builder.Services.AddScoped<CookieSignIn>();
     }
 
     private static void AddJobUpdates(this IHostApplicationBuilder builder)
@@ -85,6 +92,9 @@ public static class Extensions
 
         builder.Services.AddSingleton<LocalJobConnections>(); // the JobEventRelay sends to these (see there)
         builder.Services.AddHostedService<JobEventRelay>();
+        // The bell's live updates: notifications published by the Api and the Worker.
+        builder.Services.AddSingleton<NotificationRelay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<NotificationRelay>());
         builder.Services.AddScoped<JobLiveFeedFactory>();
     }
 }

@@ -12,6 +12,12 @@ public sealed class PlaygroundSide(string name)
 
     public string? Model { get; set; }
 
+    // The provider connection that serves the model; null: the server's own.
+    public string? ConnectionId { get; set; }
+
+    // The models of that connection's provider, to pick from.
+    public IReadOnlyList<ModelInfo> Models { get; set; } = [];
+
     public IReadOnlyList<string> Answers => answers.Select(a => a.ToString()).ToList();
 
     public bool Streaming { get; private set; }

@@ -1,4 +1,7 @@
+using FineTune.Core.Connections;
 using FineTune.Core.Jobs;
+using FineTune.Core.Notifications;
+using FineTune.Worker.Notifications;
 using FineTune.Core.Providers;
 using FineTune.Worker.Polling;
 using Microsoft.Extensions.Options;
@@ -31,31 +34,28 @@ public static class Extensions
             .Validate(o => o.ImportPageSize is >= 1 and <= 100, "FineTune:Worker:ImportPageSize must be between 1 and 100.")
             .ValidateOnStart();
 
-        // One provider connection, one budget. The SDK's own retries are off: the poller retries per job
+        // Every job polls through its own provider connection (the server's, or its workspace's), each
+        // connection with its own budget. The SDK's own retries are off: the poller retries per job
         // (PollSchedule), so a 429 or a 5xx never holds a slot while other jobs wait.
         builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
-        builder.Services.AddSingleton(services =>
+        builder.Services.AddSingleton<ConnectionRequestBudgets>();
+        builder.Services.AddSingleton<ProviderClientFactory>(services =>
         {
             var worker = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            return new RequestBudget(worker.RequestsPerSecond, worker.RequestBurst, services.GetRequiredService<TimeProvider>());
-        });
-        builder.Services.AddSingleton(services =>
-        {
-            var configured = services.GetRequiredService<IOptions<ProviderOptions>>().Value;
-            var worker = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
-            var options = new ProviderOptions
+            var budgets = services.GetRequiredService<ConnectionRequestBudgets>();
+            return (connectionId, options) =>
             {
-                Endpoint = configured.Endpoint,
-                ApiKey = configured.ApiKey,
-                Organization = configured.Organization,
-                Project = configured.Project,
-                MaxRetries = 0,
-                NetworkTimeout = worker.RequestTimeout,
+                options.MaxRetries = 0;
+                options.NetworkTimeout = worker.RequestTimeout;
+                return new FineTuningProvider(options, [new RequestBudgetPolicy(budgets.For(connectionId))]);
             };
-            return new FineTuningProvider(options, [new RequestBudgetPolicy(services.GetRequiredService<RequestBudget>())]);
         });
+        builder.Services.AddProviderConnections();
 
         builder.Services.AddHostedService<JobPoller>();
+        // Finished jobs notify their people; the webhook outbox is posted from here.
+        builder.Services.AddJobNotifications();
+        builder.Services.AddHostedService<WebhookDelivery>();
         builder.Services.AddSingleton<JobImporter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<JobImporter>());
     }

@@ -13,6 +13,8 @@ namespace FineTune.Worker.Polling;
 // job's lease, so two workers never import a job twice. An active imported job joins the active set and
 // the JobPoller ingests its events like any other; a finished one gets its whole history here.
 // Paging stops at the first page that holds only known jobs: everything older was seen before.
+// It reads the server's own connection (FineTune:Provider, the FineTuningProvider singleton), and its
+// imports belong to the default workspace; workspace connections are not imported from.
 public sealed partial class JobImporter(
     JobStore jobs,
     JobLease lease,

@@ -1,4 +1,6 @@
+using FineTune.Core.Connections;
 using FineTune.Core.Jobs;
+using FineTune.Core.Notifications;
 using FineTune.Core.Providers;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +14,8 @@ namespace FineTune.Worker.Polling;
 public sealed partial class JobPoller(
     JobStore jobs,
     JobLease lease,
-    FineTuningProvider provider,
+    ProviderConnections connections,
+    JobNotifications notifications,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<JobPoller> logger) : BackgroundService
@@ -129,6 +132,9 @@ public sealed partial class JobPoller(
         if (job is null) return (Outcome.Finished, null);
         // Not yet created on the provider (the Api is still creating it): look again soon.
         if (job.ProviderJobId is null) return (Outcome.Polled, JobStatus.Running);
+        // The job's own connection, which cannot be deleted while the job is active.
+        var provider = await connections.ClientForJobAsync(job)
+            ?? throw new InvalidOperationException($"Job {jobId} runs on connection {job.ConnectionId}, which no longer exists.");
 
         // The job first, then its events: every event behind a status we store is then stored too.
         var providerJob = await provider.GetJobAsync(job.ProviderJobId, cancellationToken);
@@ -147,9 +153,27 @@ public sealed partial class JobPoller(
         }
         if (!JobStatus.IsTerminal(updated.Status)) return (Outcome.Polled, updated.Status);
 
+        await AnnounceFinishedAsync(updated);
         await lease.ReleaseAsync(jobId, _owner);
         return (Outcome.Finished, updated.Status);
     }
+
+    // The creator and watchers are told once (JobNotifications claims the job first). Telling them never
+    // holds up or breaks polling: a failure is logged and the job finishes all the same.
+    private async Task AnnounceFinishedAsync(FineTuneJob job)
+    {
+        try
+        {
+            await notifications.JobFinishedAsync(job);
+        }
+        catch (Exception e)
+        {
+            LogAnnounceFailed(job.Id, e.GetType().Name, e.Message);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Notifying about finished job {JobId} failed ({Error}: {Message})")]
+    private partial void LogAnnounceFailed(string jobId, string error, string message);
 
     [LoggerMessage(LogLevel.Information, "Job poller {Owner} started")]
     private partial void LogStarted(string owner);

@@ -19,7 +19,7 @@ public sealed class WorkerOptions
     // Jobs polled at the same time. A slow or backing-off job holds one slot, never all of them.
     public int MaxConcurrentPolls { get; set; } = 16;
 
-    // The request budget of the provider connection: a token bucket refilled at RequestsPerSecond,
+    // The request budget of each provider connection: a token bucket refilled at RequestsPerSecond,
     // holding at most RequestBurst requests. Every call to the provider takes one token.
     public double RequestsPerSecond { get; set; } = 50;
     public int RequestBurst { get; set; } = 10;

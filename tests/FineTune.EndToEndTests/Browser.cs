@@ -45,14 +45,21 @@ public sealed class Browser : IAsyncDisposable
     // A page in a context of its own (its own cookies), signed in with the admin token.
     public async Task<IPage> NewSignedInPageAsync()
     {
-        var context = await _chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = _webAddress.ToString() });
-        context.SetDefaultTimeout(30_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) => _output.WriteLine($"browser {message.Type}: {message.Text}");
+        var page = await NewPageAsync();
         await page.GotoAsync("/login");
         await page.GetByTestId("login-token").FillAsync(AppHostFixture.AdminToken);
         await page.GetByTestId("login-submit").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/login"));
+        return page;
+    }
+
+    // A page in a context of its own (its own cookies), not signed in: another person at another browser.
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await _chromium.NewContextAsync(new BrowserNewContextOptions { BaseURL = _webAddress.ToString() });
+        context.SetDefaultTimeout(30_000);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) => _output.WriteLine($"browser {message.Type}: {message.Text}");
         return page;
     }
 

@@ -4,7 +4,7 @@ using FineTune.Core.Providers;
 namespace FineTune.IntegrationTests.Infrastructure;
 
 // LocalProvider, Api and Worker as real processes over one Redis-compatible server.
-public sealed class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer, new()
+public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer, new()
 {
     public const string AdminToken = "integration-admin-token";
 
@@ -24,13 +24,13 @@ public sealed class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedis
             ["FineTune__DataDirectory"] = Path.Combine(_dataDirectory, "localprovider"),
             ["LocalProvider__StepDelay"] = "00:00:00.020",
         });
-        Api = await StartAsync("FineTune.Api", new()
+        Api = await StartAsync("FineTune.Api", new Dictionary<string, string>
         {
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
             ["FineTune__Bootstrap__AdminToken"] = AdminToken,
             ["FineTune__DataDirectory"] = _dataDirectory,
-        });
+        }.Concat(ApiSettings).ToDictionary());
         Worker = await StartAsync("FineTune.Worker", new()
         {
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
@@ -41,6 +41,9 @@ public sealed class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedis
             ["FineTune__Worker__ImportGracePeriod"] = "00:00:02",
         });
     }
+
+    // Settings a test class adds to the Api's environment.
+    protected virtual IReadOnlyDictionary<string, string> ApiSettings => new Dictionary<string, string>();
 
     public HttpClient CreateApiClient(string? token = AdminToken)
     {
@@ -60,7 +63,7 @@ public sealed class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedis
         return service;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var service in _services) await service.DisposeAsync();
         await Redis.DisposeAsync();

@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using FineTune.Core.Redis;
+using FineTune.Core.Workspaces;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using StackExchange.Redis;
+
+namespace FineTune.Api.Accounts;
+
+// Sign-in through an OpenID Connect provider, switched on by setting Authority and ClientId. The Web runs
+// the browser side of the flow and hands the provider's ID token to the Api, which checks it itself
+// (issuer, audience, signature, lifetime) before it trusts anything in it.
+public sealed class OidcOptions
+{
+    public const string Section = "FineTune:Oidc";
+
+    public string? Authority { get; set; }
+    public string? ClientId { get; set; }
+
+    // Only for a provider on a local http address (development and tests).
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(ClientId);
+}
+
+public sealed class OidcSignIn
+{
+    private readonly OidcOptions _options;
+    private readonly ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
+    private readonly UserStore _users;
+    private readonly WorkspaceStore _workspaces;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly TimeProvider _time;
+
+    public OidcSignIn(IOptions<OidcOptions> options, UserStore users, WorkspaceStore workspaces, IConnectionMultiplexer redis, TimeProvider time)
+    {
+        _options = options.Value;
+        _users = users;
+        _workspaces = workspaces;
+        _redis = redis;
+        _time = time;
+        if (_options.Enabled)
+        {
+            _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
+                _options.Authority!.TrimEnd('/') + "/.well-known/openid-configuration",
+                new OpenIdConnectConfigurationRetriever(),
+                new HttpDocumentRetriever { RequireHttps = _options.RequireHttpsMetadata });
+        }
+    }
+
+    public bool Enabled => _metadata is not null;
+
+    // The account the ID token belongs to (made on first sign-in, with a workspace of its own), or the
+    // reason the token is refused.
+    public async Task<(UserAccount? Account, string? Refusal)> SignInAsync(string idToken, CancellationToken cancellationToken)
+    {
+        var configuration = await _metadata!.GetConfigurationAsync(cancellationToken);
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
+        {
+            ValidIssuer = configuration.Issuer,
+            ValidAudience = _options.ClientId,
+            IssuerSigningKeys = configuration.SigningKeys,
+        });
+        if (!result.IsValid) return (null, "The identity provider's token is not valid: " + result.Exception?.Message);
+
+        var claims = result.ClaimsIdentity;
+        var subject = claims.FindFirst("sub")?.Value;
+        if (subject is null) return (null, "The identity provider's token names no subject (sub).");
+        var subjectKey = RedisKeys.UserByOidcSubject(configuration.Issuer, subject);
+        var db = _redis.GetDatabase();
+        if (await db.StringGetAsync(subjectKey) is { IsNull: false } knownId && await _users.GetAsync(knownId.ToString()) is { } known)
+        {
+            return (known, null);
+        }
+
+        // An existing account is joined by email only when the provider vouches for that email.
+        var email = claims.FindFirst("email")?.Value;
+        var emailVerified = claims.FindFirst("email_verified")?.Value is "true" or "True";
+        if (email is not null && await _users.FindByEmailAsync(email) is { } byEmail)
+        {
+            if (!emailVerified) return (null, $"An account with {email} exists; the identity provider has not verified that email, so it cannot sign in to it.");
+            await db.StringSetAsync(subjectKey, byEmail.Id);
+            return (byEmail, null);
+        }
+
+        var now = _time.GetUtcNow();
+        var name = claims.FindFirst("name")?.Value ?? email ?? subject;
+        var userId = "user_" + Guid.NewGuid().ToString("N")[..16];
+        var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], $"{name}'s workspace", userId, now);
+        var account = new UserAccount(userId, name, emailVerified ? email : null, now) { DefaultWorkspaceId = workspace.Id };
+        if (!await _users.CreateAsync(account)) return (null, $"An account with {email} exists.");
+        await _workspaces.CreateAsync(workspace, userId);
+        await db.StringSetAsync(subjectKey, userId);
+        return (account, null);
+    }
+}

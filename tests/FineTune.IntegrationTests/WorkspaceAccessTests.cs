@@ -1,0 +1,255 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FineTune.Core;
+using FineTune.Core.Datasets;
+using FineTune.Core.Jobs;
+using FineTune.Core.Workspaces;
+using FineTune.IntegrationTests.Infrastructure;
+
+namespace FineTune.IntegrationTests;
+
+// Every Api route, called by an owner, a member, a viewer and someone from another workspace: each gets
+// exactly what their role allows, and an outsider learns nothing (the same 404 as for an id that does
+// not exist). The route list is checked against the OpenAPI document, so a new route cannot skip it.
+public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack) : IClassFixture<FineTuneStack<GarnetRedisServer>>
+{
+    private Uri Api => stack.Api.BaseAddress;
+
+    private sealed record Target(string Method, string Path, WorkspaceRole Least, Func<Context, TestUser, Task<HttpRequestMessage>> Build);
+
+    // What the requests need: the owner's workspace with a dataset and a finished job in it.
+    private sealed record Context(Uri Api, TestUser Owner, string WorkspaceId, string DatasetId, string JobId, string ConnectionId,
+        Func<Task<string>> FreshDatasetId, Func<Task<string>> FreshMemberId, Func<Task<string>> FreshInvitationId, Func<Task<string>> FreshConnectionId);
+
+    private static readonly string OneExample =
+        """{"messages":[{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris"}]}""";
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, HttpContent? body = null) => new(method, path) { Content = body };
+    private static StringContent Json(object value) => new(JsonSerializer.Serialize(value, FineTuneJson.Options), Encoding.UTF8, "application/json");
+    private static StringContent Jsonl(string text) => new(text, Encoding.UTF8, "application/jsonl");
+
+    // Nothing listens on port 9 (discard): the connection test fails fast, which is still an allowed call.
+    private static readonly object LocalConnection = new { name = "Local", kind = "local", endpoint = "http://127.0.0.1:9/v1", apiKey = "sk-matrix" };
+
+    private static Task<HttpRequestMessage> Ready(HttpRequestMessage request) => Task.FromResult(request);
+
+    private static readonly Target[] WorkspaceRoutes =
+    [
+        new("POST", "/api/datasets/validate", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Post, "/api/datasets/validate", Jsonl(OneExample)))),
+        new("POST", "/api/datasets", WorkspaceRole.Member, (c, _) => Ready(Request(HttpMethod.Post, "/api/datasets?name=x.jsonl", Jsonl(OneExample)))),
+        new("GET", "/api/datasets", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, "/api/datasets"))),
+        new("GET", "/api/datasets/models", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, "/api/datasets/models"))),
+        new("GET", "/api/datasets/{id}", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/datasets/{c.DatasetId}"))),
+        new("DELETE", "/api/datasets/{id}", WorkspaceRole.Member, async (c, _) => Request(HttpMethod.Delete, $"/api/datasets/{await c.FreshDatasetId()}")),
+        new("GET", "/api/datasets/{id}/content", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/datasets/{c.DatasetId}/content"))),
+        new("POST", "/api/datasets/{id}/validate", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Post, $"/api/datasets/{c.DatasetId}/validate"))),
+        new("GET", "/api/datasets/{id}/examples", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/datasets/{c.DatasetId}/examples"))),
+        new("PUT", "/api/datasets/{id}/examples/{line}", WorkspaceRole.Member,
+            (c, _) => Ready(Request(HttpMethod.Put, $"/api/datasets/{c.DatasetId}/examples/1", new StringContent(OneExample, Encoding.UTF8, "application/json")))),
+        new("POST", "/api/datasets/{id}/split", WorkspaceRole.Member,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/datasets/{c.DatasetId}/split", Json(new { validationRatio = 0.5, seed = 1 })))),
+
+        new("POST", "/api/jobs", WorkspaceRole.Member,
+            (c, _) => Ready(Request(HttpMethod.Post, "/api/jobs", Json(new CreateJobRequest("ds_does_not_exist", "gpt-4.1-mini"))))),
+        new("GET", "/api/jobs", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, "/api/jobs"))),
+        new("POST", "/api/jobs/estimate", WorkspaceRole.Viewer,
+            (c, _) => Ready(Request(HttpMethod.Post, "/api/jobs/estimate", Json(new { trainingDatasetId = c.DatasetId, model = "gpt-4.1-mini" })))),
+        new("GET", "/api/jobs/{id}", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}"))),
+        new("GET", "/api/jobs/{id}/events", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/events"))),
+        new("POST", "/api/jobs/{id}/cancel", WorkspaceRole.Member, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/cancel"))),
+        new("POST", "/api/jobs/{id}/pause", WorkspaceRole.Member, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/pause"))),
+        new("POST", "/api/jobs/{id}/resume", WorkspaceRole.Member, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/resume"))),
+        new("GET", "/api/jobs/{id}/checkpoints", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/checkpoints"))),
+        new("GET", "/api/jobs/{id}/results", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/results"))),
+        new("GET", "/api/jobs/{id}/results.csv", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/results.csv"))),
+        // The job is not waiting for approval, so an owner gets 409: allowed, but nothing to decide.
+        new("POST", "/api/jobs/{id}/approve", WorkspaceRole.Owner, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/approve"))),
+        new("POST", "/api/jobs/{id}/deny", WorkspaceRole.Owner, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/deny"))),
+        new("POST", "/api/jobs/{id}/watch", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/watch"))),
+        new("DELETE", "/api/jobs/{id}/watch", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Delete, $"/api/jobs/{c.JobId}/watch"))),
+        new("GET", "/api/jobs/{id}/watchers", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/watchers"))),
+        new("GET", "/api/audit", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, "/api/audit"))),
+
+        new("GET", "/api/connections", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, "/api/connections"))),
+        new("POST", "/api/connections", WorkspaceRole.Owner, (c, _) => Ready(Request(HttpMethod.Post, "/api/connections", Json(LocalConnection)))),
+        new("GET", "/api/connections/{id}", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/connections/{c.ConnectionId}"))),
+        new("PUT", "/api/connections/{id}", WorkspaceRole.Owner, (c, _) => Ready(Request(HttpMethod.Put, $"/api/connections/{c.ConnectionId}", Json(LocalConnection)))),
+        new("DELETE", "/api/connections/{id}", WorkspaceRole.Owner, async (c, _) => Request(HttpMethod.Delete, $"/api/connections/{await c.FreshConnectionId()}")),
+        new("POST", "/api/connections/{id}/test", WorkspaceRole.Member, (c, _) => Ready(Request(HttpMethod.Post, $"/api/connections/{c.ConnectionId}/test"))),
+
+        new("GET", "/api/models", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, "/api/models"))),
+        new("POST", "/api/playground/chat", WorkspaceRole.Member,
+            (c, _) => Ready(Request(HttpMethod.Post, "/api/playground/chat", Json(new { model = "gpt-4.1-mini", messages = new[] { new { role = "user", content = "Hi" } } })))),
+        new("GET", "/api/playground/prompts", WorkspaceRole.Member, (c, _) => Ready(Request(HttpMethod.Get, $"/api/playground/prompts?datasetId={c.DatasetId}"))),
+
+        new("GET", "/api/workspaces/{workspaceId}", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/workspaces/{c.WorkspaceId}"))),
+        new("GET", "/api/workspaces/{workspaceId}/members", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/workspaces/{c.WorkspaceId}/members"))),
+        new("PUT", "/api/workspaces/{workspaceId}/members/{userId}", WorkspaceRole.Owner,
+            async (c, _) => Request(HttpMethod.Put, $"/api/workspaces/{c.WorkspaceId}/members/{await c.FreshMemberId()}", Json(new { role = WorkspaceRole.Member }))),
+        new("DELETE", "/api/workspaces/{workspaceId}/members/{userId}", WorkspaceRole.Owner,
+            async (c, _) => Request(HttpMethod.Delete, $"/api/workspaces/{c.WorkspaceId}/members/{await c.FreshMemberId()}")),
+        new("GET", "/api/workspaces/{workspaceId}/invitations", WorkspaceRole.Owner, (c, _) => Ready(Request(HttpMethod.Get, $"/api/workspaces/{c.WorkspaceId}/invitations"))),
+        new("POST", "/api/workspaces/{workspaceId}/invitations", WorkspaceRole.Owner,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/workspaces/{c.WorkspaceId}/invitations", Json(new { role = WorkspaceRole.Viewer })))),
+        new("GET", "/api/workspaces/{workspaceId}/settings", WorkspaceRole.Viewer, (c, _) => Ready(Request(HttpMethod.Get, $"/api/workspaces/{c.WorkspaceId}/settings"))),
+        new("PUT", "/api/workspaces/{workspaceId}/settings", WorkspaceRole.Owner,
+            (c, _) => Ready(Request(HttpMethod.Put, $"/api/workspaces/{c.WorkspaceId}/settings", Json(new { })))),
+        // No webhook is set, so an owner gets 409: allowed, but nothing to post to.
+        new("POST", "/api/workspaces/{workspaceId}/webhook/test", WorkspaceRole.Owner,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/workspaces/{c.WorkspaceId}/webhook/test"))),
+        new("DELETE", "/api/workspaces/{workspaceId}/invitations/{invitationId}", WorkspaceRole.Owner,
+            async (c, _) => Request(HttpMethod.Delete, $"/api/workspaces/{c.WorkspaceId}/invitations/{await c.FreshInvitationId()}")),
+    ];
+
+    // Routes about the caller rather than a workspace: any signed-in user (or anyone, for the anonymous ones).
+    private static readonly HashSet<string> PersonalRoutes =
+    [
+        "GET /api/me",
+        "POST /api/account/register",
+        "POST /api/account/sessions",
+        "POST /api/account/sessions/oidc",
+        "DELETE /api/account/sessions/current",
+        "GET /api/account/tokens",
+        "POST /api/account/tokens",
+        "DELETE /api/account/tokens/{tokenId}",
+        "GET /api/workspaces",
+        "POST /api/workspaces",
+        "GET /api/invitations/{token}",
+        "POST /api/invitations/{token}/accept",
+        "GET /api/notifications",
+        "POST /api/notifications/{id}/read",
+        "POST /api/notifications/read-all",
+    ];
+
+    [Fact]
+    public async Task Every_route_is_in_the_matrix()
+    {
+        using var anonymous = new HttpClient { BaseAddress = Api };
+        var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var documented = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(operation => $"{operation.Name.ToUpperInvariant()} {path.Name}"))
+            .ToHashSet();
+        var covered = WorkspaceRoutes.Select(r => $"{r.Method} {r.Path}").Concat(PersonalRoutes).ToHashSet();
+
+        Assert.True(!documented.Except(covered).Any(), "Routes missing from the matrix: " + string.Join(", ", documented.Except(covered)));
+        Assert.True(!covered.Except(documented).Any(), "Routes in the matrix that do not exist: " + string.Join(", ", covered.Except(documented)));
+    }
+
+    [Fact]
+    public async Task Each_role_gets_what_it_may_and_an_outsider_gets_the_same_404_as_for_nothing()
+    {
+        var owner = await TestAccounts.RegisterAsync(Api, "Owner");
+        var member = await TestAccounts.RegisterAsync(Api, "Member");
+        var viewer = await TestAccounts.RegisterAsync(Api, "Viewer");
+        var outsider = await TestAccounts.RegisterAsync(Api, "Outsider");
+        var workspace = owner.WorkspaceId;
+        await TestAccounts.JoinAsync(Api, owner, workspace, member, WorkspaceRole.Member);
+        await TestAccounts.JoinAsync(Api, owner, workspace, viewer, WorkspaceRole.Viewer);
+
+        using var ownerClient = owner.Client(Api, workspace);
+        var datasetId = await UploadAsync(ownerClient);
+        var jobId = await RunJobAsync(ownerClient, datasetId);
+        var context = new Context(Api, owner, workspace, datasetId, jobId, await CreateConnectionAsync(ownerClient),
+            FreshDatasetId: () => UploadAsync(ownerClient),
+            FreshMemberId: async () =>
+            {
+                var extra = await TestAccounts.RegisterAsync(Api, "Extra");
+                await TestAccounts.JoinAsync(Api, owner, workspace, extra, WorkspaceRole.Viewer);
+                return extra.Id;
+            },
+            FreshInvitationId: async () =>
+            {
+                var invited = await ownerClient.PostAsync($"/api/workspaces/{workspace}/invitations", Json(new { role = WorkspaceRole.Viewer }));
+                return (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("invitation").GetProperty("id").GetString()!;
+            },
+            FreshConnectionId: () => CreateConnectionAsync(ownerClient));
+
+        var callers = new (TestUser User, WorkspaceRole? Role)[] { (outsider, null), (viewer, WorkspaceRole.Viewer), (member, WorkspaceRole.Member), (owner, WorkspaceRole.Owner) };
+        var failures = new List<string>();
+        foreach (var route in WorkspaceRoutes)
+        {
+            foreach (var (user, role) in callers)
+            {
+                using var client = user.Client(Api, workspace);
+                using var request = await route.Build(context, user);
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                var status = (int)response.StatusCode;
+                var expected = role is null ? "404" : role < route.Least ? "403" : "allowed";
+                var ok = expected switch
+                {
+                    "404" => status == 404 && await response.Content.ReadAsStringAsync() == "",
+                    "403" => status == 403,
+                    _ => status is not (401 or 403 or 404) && status < 500,
+                };
+                if (!ok) failures.Add($"{route.Method} {route.Path} as {role?.ToString() ?? "outsider"}: expected {expected}, got {status}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Another_workspaces_dataset_named_in_a_request_body_is_as_unknown_as_a_missing_one()
+    {
+        var owner = await TestAccounts.RegisterAsync(Api, "Owner");
+        var outsider = await TestAccounts.RegisterAsync(Api, "Outsider");
+        using var ownerClient = owner.Client(Api);
+        using var outsiderClient = outsider.Client(Api);
+        var datasetId = await UploadAsync(ownerClient);
+
+        var theirs = await outsiderClient.PostAsync("/api/jobs", Json(new CreateJobRequest(datasetId, "gpt-4.1-mini")));
+        var missing = await outsiderClient.PostAsync("/api/jobs", Json(new CreateJobRequest("ds_0000000000000000", "gpt-4.1-mini")));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, theirs.StatusCode);
+        Assert.Equal(
+            (await missing.Content.ReadAsStringAsync()).Replace("ds_0000000000000000", "ID"),
+            (await theirs.Content.ReadAsStringAsync()).Replace(datasetId, "ID"));
+        Assert.Equal(HttpStatusCode.NotFound, (await outsiderClient.GetAsync($"/api/playground/prompts?datasetId={datasetId}")).StatusCode);
+        Assert.DoesNotContain(datasetId, await outsiderClient.GetStringAsync("/api/datasets"));
+    }
+
+    [Fact]
+    public async Task A_path_made_of_dots_and_slashes_reaches_no_file()
+    {
+        using var admin = stack.CreateApiClient();
+        foreach (var id in new[] { "..%2F..%2F..%2Fetc%2Fpasswd", "..%5C..%5Cwindows", "%2Fetc%2Fpasswd" })
+        {
+            var response = await admin.GetAsync($"/api/datasets/{id}/content");
+            Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{id}: {response.StatusCode}");
+            Assert.DoesNotContain("root:", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    private static async Task<string> CreateConnectionAsync(HttpClient client)
+    {
+        var response = await client.PostAsync("/api/connections", Json(LocalConnection));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<string> UploadAsync(HttpClient client)
+    {
+        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
+        var response = await client.PostAsync("/api/datasets?name=capitals.jsonl", content);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!.Id;
+    }
+
+    // A job that has finished, so its results and checkpoints exist.
+    private static async Task<string> RunJobAsync(HttpClient client, string datasetId)
+    {
+        var created = await client.PostAsync("/api/jobs", Json(new CreateJobRequest(datasetId, "gpt-4.1-mini",
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 1)))));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!JobStatus.IsTerminal(job.Status))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {job.Id} did not finish in time; it is {job.Status}.");
+            await Task.Delay(200);
+            job = (await client.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
+        }
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        return job.Id;
+    }
+}
