@@ -24,6 +24,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapAccountEndpoints();
+app.MapSingleSignOn();
 app.MapWorkspaceEndpoints();
 app.MapDatasetFiles();
 app.MapHub<JobsHub>(JobsHubContract.Path);

@@ -93,7 +93,30 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
         await context.SignOutAsync(Scheme);
     }
 
+    // Single sign-on: the provider's ID token is exchanged with the Api for a session; the principal it
+    // returns becomes the cookie (the OpenID Connect handler signs it in), or null with the reason.
+    public async Task<(ClaimsPrincipal? Principal, string? Refusal)> SignInWithOidcAsync(string idToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var session = await apis.Anonymous().SignInWithOidcAsync(idToken, cancellationToken);
+            logger.LogInformation("User {UserId} signed in through single sign-on", session.User.Id);
+            return (Principal(session.User, session.Token, FineTuneClaims.SessionTokenKind), null);
+        }
+        catch (FineTuneApiException ex)
+        {
+            logger.LogWarning("Single sign-on refused by the Api: {Status}", ex.StatusCode);
+            return (null, ex.UserMessage);
+        }
+    }
+
     private async Task IssueCookieAsync(HttpContext context, ApiUser user, string token, string? tokenKind)
+    {
+        await context.SignInAsync(Scheme, Principal(user, token, tokenKind));
+        logger.LogInformation("User {UserId} signed in", user.Id);
+    }
+
+    private static ClaimsPrincipal Principal(ApiUser user, string token, string? tokenKind)
     {
         List<Claim> claims =
         [
@@ -103,8 +126,7 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
             new(FineTuneClaims.WorkspaceId, user.DefaultWorkspaceId),
         ];
         if (tokenKind is not null) claims.Add(new Claim(FineTuneClaims.TokenKind, tokenKind));
-        await context.SignInAsync(Scheme, new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme)));
-        logger.LogInformation("User {UserId} signed in", user.Id);
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme));
     }
 
     // Only local paths, so the sign-in page cannot be used to send someone elsewhere.

@@ -31,6 +31,10 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<SessionResponse> SignInAsync(SignInRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<SessionResponse>(HttpMethod.Post, "api/account/sessions", JsonBody(request), cancellationToken);
 
+    // The OpenID Connect provider's ID token, checked by the Api, for a session token.
+    public Task<SessionResponse> SignInWithOidcAsync(string idToken, CancellationToken cancellationToken = default) =>
+        SendAsync<SessionResponse>(HttpMethod.Post, "api/account/sessions/oidc", JsonBody(new { idToken }), cancellationToken);
+
     // Revokes the token this client sends.
     public Task SignOutAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, "api/account/sessions/current", null, cancellationToken);

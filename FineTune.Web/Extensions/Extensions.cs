@@ -39,7 +39,8 @@ public static class Extensions
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
-            });
+            })
+            .AddSingleSignOn(builder.Configuration);
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
 

@@ -55,14 +55,14 @@ public sealed class ConnectionTests(FineTuneStack<GarnetRedisServer> stack) : IC
         var models = await Send(HttpMethod.Get, $"/api/models?connectionId={connection.Id}");
         Assert.Equal(HttpStatusCode.OK, models.StatusCode);
 
-        var datasetId = await UploadAsync(client);
+        var datasetId = (await ApiCalls.UploadSampleAsync(client)).Id;
         var createdJob = await Send(HttpMethod.Post, "/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: "planted", ConnectionId: connection.Id));
         Assert.Equal(HttpStatusCode.Created, createdJob.StatusCode);
         var job = (await createdJob.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
         Assert.Equal(connection.Id, job.ConnectionId);
         Assert.Equal(HttpStatusCode.Conflict, (await Send(HttpMethod.Delete, $"/api/connections/{connection.Id}")).StatusCode);
 
-        var finished = await WaitUntilTerminalAsync(client, job.Id);
+        var finished = await ApiCalls.WaitUntilTerminalAsync(client, job.Id, JobDeadline, () => stack.Logs);
         Assert.Equal(JobStatus.Succeeded, finished.Status);
         foreach (var path in new[] { "", "/events", "/checkpoints", "/results", "/results.csv" })
         {
@@ -147,13 +147,8 @@ public sealed class ConnectionTests(FineTuneStack<GarnetRedisServer> stack) : IC
     [Fact]
     public async Task Owners_edit_members_test_viewers_read_and_another_workspaces_connection_is_unknown_everywhere()
     {
-        var owner = await TestAccounts.RegisterAsync(Api, "Owner");
-        var member = await TestAccounts.RegisterAsync(Api, "Member");
-        var viewer = await TestAccounts.RegisterAsync(Api, "Viewer");
-        var outsider = await TestAccounts.RegisterAsync(Api, "Outsider");
+        var (owner, member, viewer, outsider) = await TestAccounts.TeamAsync(Api);
         var workspace = owner.WorkspaceId;
-        await TestAccounts.JoinAsync(Api, owner, workspace, member, WorkspaceRole.Member);
-        await TestAccounts.JoinAsync(Api, owner, workspace, viewer, WorkspaceRole.Viewer);
         using var ownerClient = owner.Client(Api, workspace);
         using var memberClient = member.Client(Api, workspace);
         using var viewerClient = viewer.Client(Api, workspace);
@@ -190,7 +185,7 @@ public sealed class ConnectionTests(FineTuneStack<GarnetRedisServer> stack) : IC
         Assert.Equal(HttpStatusCode.BadRequest, chat.StatusCode);
 
         // In a job request, another workspace's connection reads exactly like one that does not exist.
-        var datasetId = await UploadAsync(outsiderClient);
+        var datasetId = (await ApiCalls.UploadSampleAsync(outsiderClient)).Id;
         var theirs = await outsiderClient.PostAsync("/api/jobs", Json(new CreateJobRequest(datasetId, "gpt-4.1-mini", ConnectionId: connection.Id)));
         var missing = await outsiderClient.PostAsync("/api/jobs", Json(new CreateJobRequest(datasetId, "gpt-4.1-mini", ConnectionId: "conn_0000000000000000")));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, theirs.StatusCode);
@@ -213,25 +208,5 @@ public sealed class ConnectionTests(FineTuneStack<GarnetRedisServer> stack) : IC
         var response = await client.PostAsync($"/api/connections/{connectionId}/test", null);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<ConnectionTestResult>(FineTuneJson.Options))!;
-    }
-
-    private static async Task<string> UploadAsync(HttpClient client)
-    {
-        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
-        var response = await client.PostAsync("/api/datasets?name=capitals-train.jsonl", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!.Id;
-    }
-
-    private async Task<FineTuneJob> WaitUntilTerminalAsync(HttpClient client, string jobId)
-    {
-        var deadline = DateTime.UtcNow + JobDeadline;
-        while (true)
-        {
-            var job = (await client.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{jobId}", FineTuneJson.Options))!;
-            if (JobStatus.IsTerminal(job.Status)) return job;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Job {jobId} is still {job.Status} after {JobDeadline}.\n{stack.Logs}");
-            await Task.Delay(250);
-        }
     }
 }

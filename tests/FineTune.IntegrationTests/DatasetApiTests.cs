@@ -43,7 +43,7 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
             var smallSize = new FileInfo(small).Length;
 
             // Warm up: the tokenizer's tables and the JIT are paid for once, on a small file.
-            await UploadAsync(api, "capitals-train.jsonl");
+            await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
             var process = Process.GetProcessById(service.ProcessId);
             var before = ResidentBytes(process);
 
@@ -206,7 +206,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     public async Task The_content_downloads_exactly_as_uploaded()
     {
         using var api = stack.CreateApiClient();
-        var dataset = await UploadAsync(api, "capitals-with-errors.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-with-errors.jsonl");
 
         var response = await api.GetAsync($"/api/datasets/{dataset.Id}/content");
 
@@ -222,7 +222,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     {
         using var api = stack.CreateApiClient();
         var lines = await File.ReadAllLinesAsync(Repository.Sample("capitals-with-errors.jsonl"));
-        var dataset = await UploadAsync(api, "capitals-with-errors.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-with-errors.jsonl");
 
         var first = (await api.GetFromJsonAsync<DatasetExamplePage>($"/api/datasets/{dataset.Id}/examples?offset=0&limit=3", FineTuneJson.Options))!;
         Assert.Equal(lines.Length, first.Total);
@@ -265,7 +265,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     public async Task Editing_an_example_stores_a_new_checked_version_and_keeps_the_original()
     {
         using var api = stack.CreateApiClient();
-        var original = await UploadAsync(api, "capitals-with-errors.jsonl");
+        var original = await ApiCalls.UploadSampleAsync(api, "capitals-with-errors.jsonl");
         Assert.Contains(original.Report.Errors, e => e is { Line: 2, Code: "invalid_json" });
         var originalBytes = await api.GetByteArrayAsync($"/api/datasets/{original.Id}/content");
 
@@ -313,7 +313,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     public async Task A_bad_edit_is_refused(int line, string body, HttpStatusCode expected)
     {
         using var api = stack.CreateApiClient();
-        var original = await UploadAsync(api, "capitals-with-errors.jsonl");
+        var original = await ApiCalls.UploadSampleAsync(api, "capitals-with-errors.jsonl");
 
         var response = await api.PutAsync($"/api/datasets/{original.Id}/examples/{line}", new StringContent(body, Encoding.UTF8, "application/json"));
 
@@ -325,7 +325,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     public async Task A_split_is_complete_ordered_and_the_same_for_the_same_seed()
     {
         using var api = stack.CreateApiClient();
-        var source = await UploadAsync(api, "capitals-train.jsonl");
+        var source = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
         var sourceLines = (await File.ReadAllLinesAsync(Repository.Sample("capitals-train.jsonl"))).Where(l => l.Trim().Length > 0).ToList();
 
         var split = await SplitAsync(api, source.Id, 0.25, 7);
@@ -358,7 +358,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     public async Task A_split_needs_a_ratio_between_0_and_1(double ratio)
     {
         using var api = stack.CreateApiClient();
-        var source = await UploadAsync(api, "capitals-train.jsonl");
+        var source = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
 
         var response = await api.PostAsJsonAsync($"/api/datasets/{source.Id}/split", new SplitDatasetRequest(ratio, 1), FineTuneJson.Options);
 
@@ -374,14 +374,6 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
 
         Assert.Equal((1, null, null), (record.Version, record.ParentId, record.RootId));
         await Task.CompletedTask;
-    }
-
-    protected static async Task<DatasetRecord> UploadAsync(HttpClient api, string sample)
-    {
-        using var content = new StreamContent(File.OpenRead(Repository.Sample(sample)));
-        var response = await api.PostAsync($"/api/datasets?name={sample}", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
     }
 
     private static async Task<DatasetSplit> SplitAsync(HttpClient api, string id, double ratio, int seed)

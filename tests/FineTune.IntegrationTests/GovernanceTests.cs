@@ -28,12 +28,11 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     [Fact]
     public async Task The_audit_log_says_who_created_paused_resumed_cancelled_and_deleted_what_and_when_and_filters()
     {
-        var (owner, member, viewer) = await TeamAsync();
-        var outsider = await TestAccounts.RegisterAsync(Api, "Otto");
+        var (owner, member, viewer, outsider) = await TestAccounts.TeamAsync(Api);
         using var memberClient = member.Client(Api, owner.WorkspaceId);
         var started = DateTimeOffset.UtcNow;
 
-        var dataset = await UploadAsync(memberClient);
+        var dataset = await ApiCalls.UploadSampleAsync(memberClient);
         // Enough epochs that the job is still running when it is paused.
         var job = await CreateJobAsync(memberClient, dataset.Id, epochs: 40);
         Assert.Equal(HttpStatusCode.Created, job.Status);
@@ -56,14 +55,14 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         Assert.All(log.Entries, e =>
         {
             Assert.Equal(member.Id, e.ActorId);
-            Assert.Equal("Mina", e.ActorName);
+            Assert.Equal("Member", e.ActorName);
             Assert.Equal(owner.WorkspaceId, e.WorkspaceId);
         });
         Assert.All(log.Entries.Take(6), e => Assert.InRange(e.At, started.AddSeconds(-1), finished.AddSeconds(1)));
         Assert.Equal(
             [dataset.Id, job.Job.Id, job.Job.Id, job.Job.Id, job.Job.Id, dataset.Id],
             log.Entries.Take(6).Select(e => e.TargetId));
-        Assert.Equal("capitals.jsonl", log.Entries[0].TargetName);
+        Assert.Equal("capitals-train.jsonl", log.Entries[0].TargetName);
 
         // Filters: an action prefix, one target, a time range, and pages that neither overlap nor skip.
         Assert.Equal(
@@ -100,13 +99,13 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     [Fact]
     public async Task A_job_over_the_token_budget_waits_with_nothing_on_the_provider_until_an_owner_approves_it_and_then_runs()
     {
-        var (owner, member, viewer) = await TeamAsync();
+        var (owner, member, viewer, _) = await TestAccounts.TeamAsync(Api);
         using var ownerClient = owner.Client(Api, owner.WorkspaceId);
         using var memberClient = member.Client(Api, owner.WorkspaceId);
         using var viewerClient = viewer.Client(Api, owner.WorkspaceId);
         await SetBudgetAsync(ownerClient, owner.WorkspaceId, tokens: 100);
 
-        var dataset = await UploadAsync(memberClient);
+        var dataset = await ApiCalls.UploadSampleAsync(memberClient);
         var tag = Guid.NewGuid().ToString("N");
         var (status, pending) = await CreateJobAsync(memberClient, dataset.Id, metadata: new Dictionary<string, string> { ["test"] = tag });
         Assert.Equal(HttpStatusCode.Accepted, status);
@@ -129,7 +128,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         // The owner was told; the member who launched it was not.
         var ownerNotification = Assert.Single((await NotificationsAsync(ownerClient)).Items, n => n.JobId == pending.Id);
         Assert.Equal(NotificationKind.JobPendingApproval, ownerNotification.Kind);
-        Assert.Contains("Mina", ownerNotification.Message);
+        Assert.Contains("Member", ownerNotification.Message);
         Assert.DoesNotContain((await NotificationsAsync(memberClient)).Items, n => n.JobId == pending.Id);
 
         // Only an owner decides.
@@ -163,11 +162,11 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     [Fact]
     public async Task A_denied_job_never_starts_and_its_creator_hears_why_and_an_owner_over_budget_waits_too()
     {
-        var (owner, member, _) = await TeamAsync();
+        var (owner, member, _, _) = await TestAccounts.TeamAsync(Api);
         using var ownerClient = owner.Client(Api, owner.WorkspaceId);
         using var memberClient = member.Client(Api, owner.WorkspaceId);
         await SetBudgetAsync(ownerClient, owner.WorkspaceId, tokens: 100);
-        var dataset = await UploadAsync(memberClient);
+        var dataset = await ApiCalls.UploadSampleAsync(memberClient);
         var providerJobsBefore = (await stack.CreateProvider().ListJobsAsync(null, 100, CancellationToken.None)).Data.Count;
 
         var (_, pending) = await CreateJobAsync(memberClient, dataset.Id);
@@ -199,7 +198,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     [Fact]
     public async Task Settings_are_read_by_viewers_changed_by_owners_only_and_checked()
     {
-        var (owner, member, viewer) = await TeamAsync();
+        var (owner, member, viewer, _) = await TestAccounts.TeamAsync(Api);
         using var ownerClient = owner.Client(Api);
         using var memberClient = member.Client(Api);
         using var viewerClient = viewer.Client(Api);
@@ -225,7 +224,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     [Fact]
     public async Task A_finished_job_notifies_its_creator_and_a_watcher_once_and_posts_slack_shaped_json_to_the_webhook()
     {
-        var (owner, member, viewer) = await TeamAsync();
+        var (owner, member, viewer, _) = await TestAccounts.TeamAsync(Api);
         var bystander = await TestAccounts.RegisterAsync(Api, "Bea");
         await TestAccounts.JoinAsync(Api, owner, owner.WorkspaceId, bystander, WorkspaceRole.Member);
         using var ownerClient = owner.Client(Api, owner.WorkspaceId);
@@ -246,11 +245,11 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         Assert.Equal(200, test.StatusCode);
         Assert.Contains("test message", await receiver.NextTextAsync(text => text.Contains("test message")));
 
-        var dataset = await UploadAsync(memberClient);
+        var dataset = await ApiCalls.UploadSampleAsync(memberClient);
         var (_, job) = await CreateJobAsync(memberClient, dataset.Id, suffix: "watched");
         Assert.Equal(HttpStatusCode.NoContent, (await viewerClient.PostAsync($"/api/jobs/{job.Id}/watch", null)).StatusCode);
         var watchers = (await viewerClient.GetFromJsonAsync<List<JobWatcher>>($"/api/jobs/{job.Id}/watchers", FineTuneJson.Options))!;
-        Assert.Equal([new JobWatcher(viewer.Id, "Vic")], watchers);
+        Assert.Equal([new JobWatcher(viewer.Id, "Viewer")], watchers);
 
         var done = await UntilAsync(() => GetJobAsync(memberClient, job.Id), j => JobStatus.IsTerminal(j.Status), "the job to finish");
         Assert.Equal(JobStatus.Succeeded, done.Status);
@@ -304,7 +303,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         Assert.Null(test.StatusCode);
         Assert.NotNull(test.Error);
 
-        var dataset = await UploadAsync(ownerClient);
+        var dataset = await ApiCalls.UploadSampleAsync(ownerClient);
         var (_, job) = await CreateJobAsync(ownerClient, dataset.Id);
         var done = await UntilAsync(() => GetJobAsync(ownerClient, job.Id), j => JobStatus.IsTerminal(j.Status), "the job to finish");
         Assert.Equal(JobStatus.Succeeded, done.Status);
@@ -314,29 +313,10 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         Assert.DoesNotContain(WebhookReceiver.Secret, stack.Api.Output);
     }
 
-    // An owner with a member (Mina) and a viewer (Vic) in the owner's own workspace.
-    private async Task<(TestUser Owner, TestUser Member, TestUser Viewer)> TeamAsync()
-    {
-        var owner = await TestAccounts.RegisterAsync(Api, "Olive");
-        var member = await TestAccounts.RegisterAsync(Api, "Mina");
-        var viewer = await TestAccounts.RegisterAsync(Api, "Vic");
-        await TestAccounts.JoinAsync(Api, owner, owner.WorkspaceId, member, WorkspaceRole.Member);
-        await TestAccounts.JoinAsync(Api, owner, owner.WorkspaceId, viewer, WorkspaceRole.Viewer);
-        return (owner, member, viewer);
-    }
-
     private static async Task SetBudgetAsync(HttpClient owner, string workspaceId, long tokens)
     {
         var response = await owner.PutAsJsonAsync($"/api/workspaces/{workspaceId}/settings", new { monthlyTokenBudget = tokens });
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
-
-    private static async Task<DatasetRecord> UploadAsync(HttpClient client)
-    {
-        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
-        var response = await client.PostAsync("/api/datasets?name=capitals.jsonl", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
     }
 
     private static async Task<(HttpStatusCode Status, FineTuneJob Job)> CreateJobAsync(

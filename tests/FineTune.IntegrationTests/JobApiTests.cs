@@ -35,7 +35,7 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     public async Task The_estimate_resolves_auto_epochs_by_the_heuristic_and_prices_the_trained_tokens()
     {
         using var api = stack.CreateApiClient();
-        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
 
         var auto = await EstimateAsync(api, new JobEstimateRequest(dataset.Id, "gpt-4.1-mini"));
         Assert.Equal(TrainingEstimate.DefaultEpochs(dataset.Report.ExampleCount), auto.Resolved.NEpochs);
@@ -58,7 +58,7 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     public async Task A_suffix_over_64_characters_or_too_many_metadata_pairs_are_refused()
     {
         using var api = stack.CreateApiClient();
-        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
 
         var response = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini",
             Suffix: new string('s', 65),
@@ -74,7 +74,7 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     public async Task A_finished_job_has_checkpoints_results_resolved_hyperparameters_and_a_model_that_streams_answers()
     {
         using var api = stack.CreateApiClient();
-        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
         var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini",
             ValidationDatasetId: dataset.Id, Suffix: "apitest", Seed: 3,
             Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 2)),
@@ -83,7 +83,7 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
         var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
         Assert.Equal("search", job.Metadata!["team"]);
 
-        var finished = await WaitUntilTerminalAsync(api, job.Id);
+        var finished = await ApiCalls.WaitUntilTerminalAsync(api, job.Id, JobDeadline, () => stack.Logs);
         Assert.Equal(JobStatus.Succeeded, finished.Status);
 
         var checkpoints = (await api.GetFromJsonAsync<JobCheckpointList>($"/api/jobs/{job.Id}/checkpoints", FineTuneJson.Options))!;
@@ -157,25 +157,5 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
         var response = await api.PostAsJsonAsync("/api/jobs/estimate", request, FineTuneJson.Options);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JobEstimate>(FineTuneJson.Options))!;
-    }
-
-    private static async Task<DatasetRecord> UploadAsync(HttpClient api, string sample)
-    {
-        using var content = new StreamContent(File.OpenRead(Repository.Sample(sample)));
-        var response = await api.PostAsync($"/api/datasets?name={sample}", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
-    }
-
-    private async Task<FineTuneJob> WaitUntilTerminalAsync(HttpClient api, string jobId)
-    {
-        var deadline = DateTime.UtcNow + JobDeadline;
-        while (true)
-        {
-            var job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{jobId}", FineTuneJson.Options))!;
-            if (JobStatus.IsTerminal(job.Status)) return job;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Job {jobId} is still {job.Status} after {JobDeadline}.\n{stack.Logs}");
-            await Task.Delay(250);
-        }
     }
 }

@@ -32,7 +32,7 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
         var updates = await SubscribeToJobUpdatesAsync(redis);
 
-        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
         Assert.Equal(DatasetRecord.StatusValid, dataset.Status);
 
         var created = await CreateJobAsync(api, dataset.Id, suffix: "capitals");
@@ -133,7 +133,7 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
     {
         using var api = stack.CreateApiClient();
 
-        var dataset = await UploadAsync(api, "capitals-with-errors.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-with-errors.jsonl");
         Assert.Equal(DatasetRecord.StatusInvalid, dataset.Status);
         Assert.Contains(dataset.Report.Errors, e => e is { Line: 2, Code: "invalid_json" });
 
@@ -165,7 +165,7 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
     public async Task The_same_idempotency_key_gives_the_same_job()
     {
         using var api = stack.CreateApiClient();
-        var dataset = await UploadAsync(api, "capitals-train.jsonl");
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
         var key = Guid.NewGuid().ToString();
 
         var first = await (await CreateJobAsync(api, dataset.Id, suffix: "once", idempotencyKey: key)).Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options);
@@ -197,14 +197,6 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
         Assert.Contains("/api/datasets/validate", paths);
         Assert.Contains("/api/jobs/{id}/events", paths);
         Assert.Contains("/api/jobs/{id}/pause", paths);
-    }
-
-    private static async Task<DatasetRecord> UploadAsync(HttpClient api, string sample)
-    {
-        using var content = new StreamContent(File.OpenRead(Repository.Sample(sample)));
-        var response = await api.PostAsync($"/api/datasets?name={sample}", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
     }
 
     private static Task<HttpResponseMessage> CreateJobAsync(HttpClient api, string datasetId, string? suffix, string? idempotencyKey = null)

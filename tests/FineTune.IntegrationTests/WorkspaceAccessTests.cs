@@ -140,19 +140,14 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
     [Fact]
     public async Task Each_role_gets_what_it_may_and_an_outsider_gets_the_same_404_as_for_nothing()
     {
-        var owner = await TestAccounts.RegisterAsync(Api, "Owner");
-        var member = await TestAccounts.RegisterAsync(Api, "Member");
-        var viewer = await TestAccounts.RegisterAsync(Api, "Viewer");
-        var outsider = await TestAccounts.RegisterAsync(Api, "Outsider");
+        var (owner, member, viewer, outsider) = await TestAccounts.TeamAsync(Api);
         var workspace = owner.WorkspaceId;
-        await TestAccounts.JoinAsync(Api, owner, workspace, member, WorkspaceRole.Member);
-        await TestAccounts.JoinAsync(Api, owner, workspace, viewer, WorkspaceRole.Viewer);
 
         using var ownerClient = owner.Client(Api, workspace);
-        var datasetId = await UploadAsync(ownerClient);
-        var jobId = await RunJobAsync(ownerClient, datasetId);
+        var datasetId = (await ApiCalls.UploadSampleAsync(ownerClient)).Id;
+        var jobId = await RunJobAsync(ownerClient, datasetId, () => stack.Logs);
         var context = new Context(Api, owner, workspace, datasetId, jobId, await CreateConnectionAsync(ownerClient),
-            FreshDatasetId: () => UploadAsync(ownerClient),
+            FreshDatasetId: async () => (await ApiCalls.UploadSampleAsync(ownerClient)).Id,
             FreshMemberId: async () =>
             {
                 var extra = await TestAccounts.RegisterAsync(Api, "Extra");
@@ -196,7 +191,7 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         var outsider = await TestAccounts.RegisterAsync(Api, "Outsider");
         using var ownerClient = owner.Client(Api);
         using var outsiderClient = outsider.Client(Api);
-        var datasetId = await UploadAsync(ownerClient);
+        var datasetId = (await ApiCalls.UploadSampleAsync(ownerClient)).Id;
 
         var theirs = await outsiderClient.PostAsync("/api/jobs", Json(new CreateJobRequest(datasetId, "gpt-4.1-mini")));
         var missing = await outsiderClient.PostAsync("/api/jobs", Json(new CreateJobRequest("ds_0000000000000000", "gpt-4.1-mini")));
@@ -227,28 +222,14 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
-    private static async Task<string> UploadAsync(HttpClient client)
-    {
-        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
-        var response = await client.PostAsync("/api/datasets?name=capitals.jsonl", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!.Id;
-    }
-
     // A job that has finished, so its results and checkpoints exist.
-    private static async Task<string> RunJobAsync(HttpClient client, string datasetId)
+    private static async Task<string> RunJobAsync(HttpClient client, string datasetId, Func<string> logs)
     {
         var created = await client.PostAsync("/api/jobs", Json(new CreateJobRequest(datasetId, "gpt-4.1-mini",
             Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 1)))));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!JobStatus.IsTerminal(job.Status))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {job.Id} did not finish in time; it is {job.Status}.");
-            await Task.Delay(200);
-            job = (await client.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
-        }
+        job = await ApiCalls.WaitUntilTerminalAsync(client, job.Id, TimeSpan.FromMinutes(2), logs);
         Assert.Equal(JobStatus.Succeeded, job.Status);
         return job.Id;
     }

@@ -17,7 +17,7 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
     public ServiceProcess Worker { get; private set; } = null!;
     public string ProviderEndpoint => LocalProvider.BaseAddress + "v1";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         LocalProvider = await StartAsync("FineTune.LocalProvider", new()
         {
@@ -56,7 +56,7 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
 
     public string Logs => string.Join("\n\n", _services.Select(s => $"== {s.Name} ==\n{s.Output}"));
 
-    private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)
+    protected async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)
     {
         var service = await ServiceProcess.StartAsync(project, environment);
         _services.Add(service);

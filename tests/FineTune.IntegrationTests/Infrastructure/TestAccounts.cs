@@ -19,6 +19,8 @@ public sealed record TestUser(string Id, string Email, string Token, string Work
     }
 }
 
+public sealed record TestTeam(TestUser Owner, TestUser Member, TestUser Viewer, TestUser Outsider);
+
 // Accounts made through the Api as a person would: register, sign in, join by invitation.
 public static class TestAccounts
 {
@@ -37,6 +39,17 @@ public static class TestAccounts
         var user = body.GetProperty("user");
         return new TestUser(user.GetProperty("id").GetString()!, email, body.GetProperty("token").GetString()!,
             user.GetProperty("defaultWorkspaceId").GetString()!);
+    }
+
+    // An owner with a member and a viewer in the owner's own workspace, and someone from another workspace.
+    public static async Task<TestTeam> TeamAsync(Uri api)
+    {
+        var owner = await RegisterAsync(api, "Owner");
+        var member = await RegisterAsync(api, "Member");
+        var viewer = await RegisterAsync(api, "Viewer");
+        await JoinAsync(api, owner, owner.WorkspaceId, member, WorkspaceRole.Member);
+        await JoinAsync(api, owner, owner.WorkspaceId, viewer, WorkspaceRole.Viewer);
+        return new TestTeam(owner, member, viewer, await RegisterAsync(api, "Outsider"));
     }
 
     // The owner invites, the user accepts: the user now has `role` in the owner's workspace.
