@@ -36,6 +36,8 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
             ["FineTune__Worker__PollInterval"] = "00:00:00.200",
+            // A test job runs for a second or two: it must not wait out a slow poll while it validates.
+            ["FineTune__Worker__SlowPollInterval"] = "00:00:00.200",
             // Jobs created on the provider outside FineTune are imported within a second or two.
             ["FineTune__Worker__ImportInterval"] = "00:00:00.500",
             ["FineTune__Worker__ImportGracePeriod"] = "00:00:02",
