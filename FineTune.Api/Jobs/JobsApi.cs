@@ -238,8 +238,8 @@ public static class JobsApi
         return TypedResults.Ok(denied);
     }
 
-    // A job gets one decision: approve and deny both claim it first (SET NX), so of two owners acting at
-    // once only the first wins, and deciding twice is a conflict.
+    // A job gets one decision: approve, deny and withdraw all claim it first (SET NX), so of two people
+    // acting at once only the first wins, and deciding twice is a conflict.
     private static async Task<Conflict<ProblemDetails>?> ClaimDecisionAsync(FineTuneJob job, string decision, JobServices services)
     {
         var key = RedisKeys.JobDecision(job.Id);
@@ -299,8 +299,30 @@ public static class JobsApi
         }
     }
 
-    public static Task<Results<Ok<FineTuneJob>, NotFound, ProblemHttpResult>> CancelJob(string id, ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken cancellationToken) =>
-        ActOnJobAsync(id, user, AuditAction.JobCancelled, services, (provider, providerJobId, ct) => provider.CancelJobAsync(providerJobId, ct), cancellationToken);
+    public static async Task<Results<Ok<FineTuneJob>, NotFound, ProblemHttpResult>> CancelJob(
+        string id, ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        // A job waiting for approval was never sent to the provider: cancelling withdraws it here.
+        if (await services.Jobs.GetAsync(id) is { Status: JobStatus.PendingApproval } pending) return await WithdrawAsync(pending, user, services);
+        return await ActOnJobAsync(id, user, AuditAction.JobCancelled, services, (provider, providerJobId, ct) => provider.CancelJobAsync(providerJobId, ct), cancellationToken);
+    }
+
+    private static async Task<Results<Ok<FineTuneJob>, NotFound, ProblemHttpResult>> WithdrawAsync(FineTuneJob job, ClaimsPrincipal user, JobServices services)
+    {
+        if (await ClaimDecisionAsync(job, JobApproval.Withdrawn, services) is { Value: { } decided }) return TypedResults.Problem(decided);
+        var now = services.Time.GetUtcNow();
+        var withdrawn = job with
+        {
+            Status = JobStatus.Cancelled,
+            FinishedAt = now,
+            Approval = job.Approval! with { Decision = JobApproval.Withdrawn, DecidedBy = user.UserId(), DecidedAt = now },
+        };
+        await services.Jobs.SaveAsync(withdrawn);
+        await services.Jobs.PublishAsync(new JobUpdate(withdrawn, []));
+        await services.Audit.RecordAsync(job.WorkspaceId, user, AuditAction.JobCancelled, "job", job.Id, JobName(job), "withdrawn before an owner decided");
+        await services.Notifications.JobFinishedAsync(withdrawn);
+        return TypedResults.Ok(withdrawn);
+    }
 
     public static Task<Results<Ok<FineTuneJob>, NotFound, ProblemHttpResult>> PauseJob(string id, ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken cancellationToken) =>
         ActOnJobAsync(id, user, AuditAction.JobPaused, services, (provider, providerJobId, ct) => provider.PauseJobAsync(providerJobId, ct), cancellationToken);

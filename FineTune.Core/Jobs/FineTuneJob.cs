@@ -69,7 +69,10 @@ public sealed record JobApproval(
     public const string Approved = "approved";
     public const string Denied = "denied";
 
-    // Approved or Denied; null while pending.
+    // Cancelled by a member before any owner decided.
+    public const string Withdrawn = "withdrawn";
+
+    // Approved, Denied or Withdrawn; null while pending.
     public string? Decision { get; init; }
     public string? DecidedBy { get; init; }
     public DateTimeOffset? DecidedAt { get; init; }

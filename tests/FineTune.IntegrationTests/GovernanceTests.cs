@@ -196,6 +196,30 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     }
 
     [Fact]
+    public async Task Cancelling_a_job_waiting_for_approval_withdraws_it_before_any_owner_decides()
+    {
+        var (owner, member, viewer, _) = await TestAccounts.TeamAsync(Api);
+        using var ownerClient = owner.Client(Api, owner.WorkspaceId);
+        using var memberClient = member.Client(Api, owner.WorkspaceId);
+        using var viewerClient = viewer.Client(Api, owner.WorkspaceId);
+        await SetBudgetAsync(ownerClient, owner.WorkspaceId, tokens: 100);
+        var dataset = await ApiCalls.UploadSampleAsync(memberClient);
+        var (_, pending) = await CreateJobAsync(memberClient, dataset.Id);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewerClient.PostAsync($"/api/jobs/{pending.Id}/cancel", null)).StatusCode);
+        var cancelled = await memberClient.PostAsync($"/api/jobs/{pending.Id}/cancel", null);
+        Assert.True(cancelled.StatusCode == HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+
+        var job = await GetJobAsync(memberClient, pending.Id);
+        Assert.Equal(JobStatus.Cancelled, job.Status);
+        Assert.Equal((JobApproval.Withdrawn, member.Id), (job.Approval!.Decision, job.Approval.DecidedBy));
+        Assert.Null(job.ProviderJobId);
+        Assert.Equal(HttpStatusCode.Conflict, (await ownerClient.PostAsync($"/api/jobs/{pending.Id}/approve", null)).StatusCode);
+        var log = await AuditAsync(ownerClient, $"action=job.cancelled&targetId={pending.Id}");
+        Assert.Equal(member.Id, Assert.Single(log.Entries).ActorId);
+    }
+
+    [Fact]
     public async Task Settings_are_read_by_viewers_changed_by_owners_only_and_checked()
     {
         var (owner, member, viewer, _) = await TestAccounts.TeamAsync(Api);
