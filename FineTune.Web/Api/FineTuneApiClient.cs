@@ -118,6 +118,10 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<DatasetSplit> SplitDatasetAsync(string id, SplitDatasetRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<DatasetSplit>(HttpMethod.Post, $"{DatasetPath(id)}/split", JsonBody(request), cancellationToken);
 
+    // Removes the version from the workspace; jobs made from it keep their provider files.
+    public Task DeleteDatasetAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, DatasetPath(id), null, cancellationToken);
+
     private static string DatasetPath(string id) => $"api/datasets/{Uri.EscapeDataString(id)}";
 
     public Task<IReadOnlyList<FineTuneJob>> GetJobsAsync(CancellationToken cancellationToken = default) =>

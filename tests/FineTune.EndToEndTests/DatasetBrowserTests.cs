@@ -40,6 +40,29 @@ public sealed partial class DatasetBrowserTests(AppHostFixture fixture, ITestOut
         await Assertions.Expect(example).ToBeFocusedAsync();
     }
 
+    [Fact]
+    public async Task Deleting_a_dataset_asks_first_takes_it_off_the_list_and_is_in_the_audit_log()
+    {
+        await _page.GoToInteractivePageAsync("/datasets");
+        await _page.GetByText("No datasets yet").Or(_page.GetByTestId("dataset-row")).First.WaitForAsync();
+        var chooser = await _page.RunAndWaitForFileChooserAsync(() => _page.GetByTestId("dataset-upload").ClickAsync());
+        await chooser.SetFilesAsync(AppHostFixture.Sample("capitals-train.jsonl"));
+        await _page.WaitForURLAsync(DatasetPageUrl());
+        var id = _page.Url[(_page.Url.LastIndexOf('/') + 1)..];
+
+        await _page.GetByTestId("dataset-delete").ClickAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "No", Exact = true }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        Assert.EndsWith(id, _page.Url);
+        await _page.GetByTestId("dataset-delete").ClickAsync();
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete" }).ClickAsync();
+
+        await _page.WaitForURLAsync(new Regex("/datasets$"));
+        await Assertions.Expect(_page.Locator($"a[href='/datasets/{id}']")).ToHaveCountAsync(0);
+        await _page.GoToInteractivePageAsync("/audit");
+        await Assertions.Expect(_page.Locator($"[data-testid=audit-row][data-action='dataset.deleted'][data-target-id='{id}']")).ToBeVisibleAsync();
+    }
+
     [GeneratedRegex(@"/datasets/ds_[0-9a-f]+$")]
     private static partial Regex DatasetPageUrl();
 
