@@ -46,6 +46,7 @@ var api = builder.AddProject<Projects.FineTune_Api>("api")
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WithEnvironment("FineTune__Bootstrap__AdminToken", adminToken)
     .WithProvider(localProvider, providerEndpoint, providerKey)
+    .WithSingleSignOn(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.FineTune_Worker>("worker")
@@ -57,6 +58,7 @@ builder.AddProject<Projects.FineTune_Worker>("worker")
 var web = builder.AddProject<Projects.FineTune_Web>("web")
     .WithReference(redis).WaitFor(redisServer)
     .WithReference(api).WaitFor(api)
+    .WithSingleSignOn(builder.Configuration)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
 using FineTune.Core;
+using FineTune.Tests;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -20,6 +21,23 @@ public sealed partial class AccountBrowserTests(AppHostFixture fixture, ITestOut
     private Browser _browser = null!;
 
     public async Task InitializeAsync() => _browser = await Browser.LaunchAsync(fixture.WebAddress, output, nameof(AccountBrowserTests));
+
+    [Fact]
+    public async Task Single_sign_on_through_the_identity_provider_lands_in_a_workspace_of_your_own()
+    {
+        fixture.IdentityProvider.SignInAs = "sso-" + Guid.NewGuid().ToString("N")[..8];
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync("/login?ReturnUrl=%2Fdatasets");
+
+        await page.GetByTestId("login-oidc").ClickAsync();
+
+        // Off to the provider (which signs the user in without asking) and back, signed in.
+        await page.WaitForURLAsync(new Regex("/datasets$"));
+        await WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Grace Hopper");
+        await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToHaveTextAsync("Grace Hopper's workspace");
+        await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToHaveAttributeAsync("data-role", "owner");
+    }
 
     [Fact]
     public async Task Register_sign_out_and_sign_in_with_the_password_into_your_own_workspace()

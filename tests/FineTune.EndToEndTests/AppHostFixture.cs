@@ -2,10 +2,12 @@ using System.Net.Http.Headers;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using FineTune.Tests;
 
 namespace FineTune.EndToEndTests;
 
-// The real AppHost, started once for all end-to-end tests: Garnet, LocalProvider, Api, Worker, Web.
+// The real AppHost, started once for all end-to-end tests: Garnet, LocalProvider, Api, Worker, Web, with
+// single sign-on through a test OpenID Connect provider in this process.
 public sealed class AppHostFixture : IAsyncLifetime
 {
     public const string AdminToken = "end-to-end-admin-token";
@@ -14,6 +16,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-e2e-").FullName;
 
     public DistributedApplication App { get; private set; } = null!;
+    public TestIdentityProvider IdentityProvider { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -21,6 +24,11 @@ public sealed class AppHostFixture : IAsyncLifetime
         [
             $"--FineTune:Bootstrap:AdminToken={AdminToken}",
             $"--FineTune:DataDirectory={_dataDirectory}",
+            $"--FineTune:Oidc:Authority={IdentityProvider.Issuer}",
+            $"--FineTune:Oidc:ClientId={TestIdentityProvider.ClientId}",
+            $"--FineTune:Oidc:ClientSecret={TestIdentityProvider.ClientSecret}",
+            "--FineTune:Oidc:DisplayName=Test IdP",
+            "--FineTune:Oidc:RequireHttpsMetadata=false",
         ]);
         App = await builder.BuildAsync();
         using var deadline = new CancellationTokenSource(StartDeadline);
@@ -47,6 +55,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        await IdentityProvider.DisposeAsync();
         Directory.Delete(_dataDirectory, recursive: true);
     }
 }

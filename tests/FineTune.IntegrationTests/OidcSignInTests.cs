@@ -1,3 +1,4 @@
+using FineTune.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;

@@ -1,3 +1,5 @@
+using FineTune.Tests;
+
 namespace FineTune.IntegrationTests.Infrastructure;
 
 // LocalProvider, Api, Worker and Web as processes, with single sign-on through the test provider.

@@ -1,18 +1,14 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text.Json;
-using FineTune.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using StackExchange.Redis;
 
-namespace FineTune.IntegrationTests.Infrastructure;
+namespace FineTune.Tests;
 
+// Shared by the integration and end-to-end tests (linked into both projects).
 // A small OpenID Connect provider on a local port: discovery document, signing keys, and the authorization
 // code flow (its /authorize signs in whoever SignInAs names, without asking), plus ID tokens it signs
 // directly for the Api's own checks.
