@@ -1,7 +1,5 @@
 using System.Net.Mail;
 using System.Security.Claims;
-using FineTune.Api.Audit;
-using FineTune.Core.Audit;
 using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -64,12 +62,8 @@ public static class AccountsApi
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The account cannot be created");
 
-        var now = services.Time.GetUtcNow();
-        var userId = "user_" + Guid.NewGuid().ToString("N")[..16];
-        var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], $"{request.Name.Trim()}'s workspace", userId, now);
-        var account = new UserAccount(userId, request.Name.Trim(), request.Email.Trim(), now) { DefaultWorkspaceId = workspace.Id };
-        account = account with { PasswordHash = Hasher.HashPassword(account, request.Password!) };
-        if (!await services.Users.CreateAsync(account))
+        var account = await services.NewAccounts.OpenAsync(request.Name.Trim(), request.Email.Trim(), request.Password!, "with the account's sign-up");
+        if (account is null)
         {
             return TypedResults.Conflict(new ProblemDetails
             {
@@ -78,9 +72,6 @@ public static class AccountsApi
                 Status = StatusCodes.Status409Conflict,
             });
         }
-        await services.Workspaces.CreateAsync(workspace, userId);
-        await services.Audit.RecordAsync(workspace.Id, userId, account.Name, AuditAction.WorkspaceCreated, "workspace", workspace.Id, workspace.Name,
-            "with the account's sign-up");
         return TypedResults.Created("/api/me", await DescribeAsync(account, services.Workspaces));
     }
 
@@ -94,7 +85,7 @@ public static class AccountsApi
 
         var account = string.IsNullOrWhiteSpace(request.Email) ? null : await services.Users.FindByEmailAsync(request.Email);
         // A password is hashed whether or not the account exists, so the time taken does not tell either.
-        var verified = Hasher.VerifyHashedPassword(account ?? NoAccount, account?.PasswordHash ?? NoAccountHash, request.Password ?? "")
+        var verified = UserAccount.Passwords.VerifyHashedPassword(account ?? NoAccount, account?.PasswordHash ?? NoAccountHash, request.Password ?? "")
             != PasswordVerificationResult.Failed && account?.PasswordHash is not null;
         if (!verified)
         {
@@ -147,9 +138,8 @@ public static class AccountsApi
     public static async Task<Results<NoContent, NotFound>> RevokeToken(string tokenId, ClaimsPrincipal user, ApiTokenStore tokens) =>
         await tokens.RevokeAsync(user.UserId(), tokenId) ? TypedResults.NoContent() : TypedResults.NotFound();
 
-    private static readonly PasswordHasher<UserAccount> Hasher = new();
     private static readonly UserAccount NoAccount = new("none", "none", null, DateTimeOffset.UnixEpoch) { DefaultWorkspaceId = "none" };
-    private static readonly string NoAccountHash = Hasher.HashPassword(NoAccount, Guid.NewGuid().ToString());
+    private static readonly string NoAccountHash = UserAccount.Passwords.HashPassword(NoAccount, Guid.NewGuid().ToString());
 
     private static async Task<Me> DescribeAsync(UserAccount account, WorkspaceStore workspaces) =>
         new(account.Id, account.Name, account.Email, account.DefaultWorkspaceId, await workspaces.MembershipsOfUserAsync(account.Id));
@@ -163,6 +153,5 @@ public sealed record AccountServices(
     WorkspaceStore Workspaces,
     ApiTokenStore Tokens,
     SignInLockout Lockout,
-    TimeProvider Time,
     IOptions<AccountOptions> Options,
-    AuditLog Audit);
+    NewAccounts NewAccounts);

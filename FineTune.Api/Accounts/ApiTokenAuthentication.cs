@@ -19,6 +19,9 @@ public sealed class ApiTokenAuthentication(
     public const string SchemeName = "Bearer";
     public const string TokenIdClaim = "finetune:token_id";
 
+    // The account's default workspace, read here with the account so no later step reads the account again.
+    public const string DefaultWorkspaceClaim = "finetune:default_workspace";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
@@ -34,6 +37,7 @@ public sealed class ApiTokenAuthentication(
                 new Claim(ClaimTypes.NameIdentifier, user.Id),
                 new Claim(ClaimTypes.Name, user.Name),
                 new Claim(TokenIdClaim, token.Id),
+                new Claim(DefaultWorkspaceClaim, user.DefaultWorkspaceId),
             ],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

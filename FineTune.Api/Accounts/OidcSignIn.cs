@@ -1,6 +1,4 @@
-using System.Security.Claims;
 using FineTune.Core.Redis;
-using FineTune.Core.Workspaces;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
@@ -31,17 +29,15 @@ public sealed class OidcSignIn
     private readonly OidcOptions _options;
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
     private readonly UserStore _users;
-    private readonly WorkspaceStore _workspaces;
+    private readonly NewAccounts _newAccounts;
     private readonly IConnectionMultiplexer _redis;
-    private readonly TimeProvider _time;
 
-    public OidcSignIn(IOptions<OidcOptions> options, UserStore users, WorkspaceStore workspaces, IConnectionMultiplexer redis, TimeProvider time)
+    public OidcSignIn(IOptions<OidcOptions> options, UserStore users, NewAccounts newAccounts, IConnectionMultiplexer redis)
     {
         _options = options.Value;
         _users = users;
-        _workspaces = workspaces;
+        _newAccounts = newAccounts;
         _redis = redis;
-        _time = time;
         if (_options.Enabled)
         {
             _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
@@ -86,14 +82,10 @@ public sealed class OidcSignIn
             return (byEmail, null);
         }
 
-        var now = _time.GetUtcNow();
         var name = claims.FindFirst("name")?.Value ?? email ?? subject;
-        var userId = "user_" + Guid.NewGuid().ToString("N")[..16];
-        var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], $"{name}'s workspace", userId, now);
-        var account = new UserAccount(userId, name, emailVerified ? email : null, now) { DefaultWorkspaceId = workspace.Id };
-        if (!await _users.CreateAsync(account)) return (null, $"An account with {email} exists.");
-        await _workspaces.CreateAsync(workspace, userId);
-        await db.StringSetAsync(subjectKey, userId);
+        var account = await _newAccounts.OpenAsync(name, emailVerified ? email : null, password: null, "with the account's first single sign-on");
+        if (account is null) return (null, $"An account with {email} exists.");
+        await db.StringSetAsync(subjectKey, account.Id);
         return (account, null);
     }
 }

@@ -10,6 +10,9 @@ public sealed record UserAccount(string Id, string Name, string? Email, DateTime
     public required string DefaultWorkspaceId { get; init; }
 
     public static string NormalizeEmail(string email) => email.Trim().ToUpperInvariant();
+
+    // ASP.NET Core Identity's password hasher (PBKDF2), for hashing at sign-up and checking at sign-in.
+    public static readonly Microsoft.AspNetCore.Identity.PasswordHasher<UserAccount> Passwords = new();
 }
 
 // What /api/me says about the caller.

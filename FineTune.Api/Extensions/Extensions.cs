@@ -30,6 +30,7 @@ public static class Extensions
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<ApiTokenStore>();
         builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<NewAccounts>();
         builder.Services.AddSingleton<SignInLockout>();
         builder.Services.Configure<OidcOptions>(builder.Configuration.GetSection(OidcOptions.Section));
         builder.Services.AddSingleton<OidcSignIn>();

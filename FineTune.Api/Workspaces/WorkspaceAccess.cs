@@ -16,7 +16,7 @@ public sealed record WorkspaceScope(string Id, WorkspaceRole? Role)
 }
 
 // The caller's roles, read once per request.
-public sealed class WorkspaceAccess(WorkspaceStore workspaces, UserStore users)
+public sealed class WorkspaceAccess(WorkspaceStore workspaces)
 {
     private IReadOnlyDictionary<string, WorkspaceRole>? _roles;
     private WorkspaceScope? _current;
@@ -31,10 +31,7 @@ public sealed class WorkspaceAccess(WorkspaceStore workspaces, UserStore users)
     {
         if (_current is not null) return _current;
         var id = context.Request.Headers[WorkspaceScope.Header].ToString();
-        if (string.IsNullOrEmpty(id))
-        {
-            id = (await users.GetAsync(context.User.UserId()))?.DefaultWorkspaceId ?? "";
-        }
+        if (string.IsNullOrEmpty(id)) id = context.User.FindFirstValue(ApiTokenAuthentication.DefaultWorkspaceClaim) ?? "";
         return _current = new WorkspaceScope(id, await RoleAsync(context.User, id));
     }
 }
