@@ -1,1 +1,4 @@
 global using Microsoft.AspNetCore.Http.HttpResults;
+global using FineTune.Checker;
+global using FineTune.Contracts;
+global using FineTune.Data;

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using FineTune.Core;
-using FineTune.Core.Datasets;
 
 namespace FineTune.Cli;
 

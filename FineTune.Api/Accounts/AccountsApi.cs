@@ -1,17 +1,10 @@
 using System.Net.Mail;
 using System.Security.Claims;
-using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Accounts;
-
-public sealed record RegisterRequest(string Email, string Name, string Password);
-public sealed record SignInRequest(string Email, string Password);
-public sealed record OidcTokenRequest(string IdToken);
-public sealed record SessionResponse(string Token, DateTimeOffset? ExpiresAt, Me User);
-public sealed record CreateTokenRequest(string Name, int? ExpiresInDays);
 
 public static class AccountsApi
 {

@@ -1,4 +1,3 @@
-using FineTune.Core.Workspaces;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Accounts;

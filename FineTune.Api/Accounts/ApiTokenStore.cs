@@ -1,26 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using FineTune.Core;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Accounts;
-
-// A token as FineTune keeps it: never the secret itself.
-public sealed record ApiToken(string Id, string UserId, string Name, string Kind, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt)
-{
-    // A personal access token, made by its owner for scripts and the CLI.
-    public const string Personal = "personal";
-
-    // A browser session's token, made at sign-in and revoked at sign-out.
-    public const string Session = "session";
-
-    // The admin token given in configuration.
-    public const string Bootstrap = "bootstrap";
-}
-
-// A newly made token: the only time its secret is shown.
-public sealed record IssuedToken(ApiToken Token, string Secret);
 
 // Tokens are stored only as their SHA-256, so a copy of Redis gives no one a usable token.
 public sealed class ApiTokenStore(IConnectionMultiplexer redis, TimeProvider time)

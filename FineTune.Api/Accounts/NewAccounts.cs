@@ -1,6 +1,4 @@
 using FineTune.Api.Audit;
-using FineTune.Core.Audit;
-using FineTune.Core.Workspaces;
 
 namespace FineTune.Api.Accounts;
 

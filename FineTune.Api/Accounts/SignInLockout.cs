@@ -1,4 +1,3 @@
-using FineTune.Core.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

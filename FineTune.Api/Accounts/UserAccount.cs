@@ -14,6 +14,3 @@ public sealed record UserAccount(string Id, string Name, string? Email, DateTime
     // ASP.NET Core Identity's password hasher (PBKDF2), for hashing at sign-up and checking at sign-in.
     public static readonly Microsoft.AspNetCore.Identity.PasswordHasher<UserAccount> Passwords = new();
 }
-
-// What /api/me says about the caller.
-public sealed record Me(string Id, string Name, string? Email, string DefaultWorkspaceId, IReadOnlyList<FineTune.Core.Workspaces.WorkspaceMembership> Workspaces);

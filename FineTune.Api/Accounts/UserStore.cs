@@ -1,5 +1,3 @@
-using FineTune.Core;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Accounts;

@@ -1,6 +1,4 @@
 using FineTune.Api.Workspaces;
-using FineTune.Core.Audit;
-using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Audit;

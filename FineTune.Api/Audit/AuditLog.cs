@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
 using FineTune.Api.Accounts;
-using FineTune.Core;
-using FineTune.Core.Audit;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Audit;

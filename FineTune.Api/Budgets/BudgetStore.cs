@@ -1,6 +1,4 @@
 using System.Globalization;
-using FineTune.Core.Budgets;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Budgets;

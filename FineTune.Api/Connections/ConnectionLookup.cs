@@ -1,5 +1,4 @@
 using FineTune.Api.Workspaces;
-using FineTune.Core.Connections;
 
 namespace FineTune.Api.Connections;
 
@@ -9,12 +8,12 @@ namespace FineTune.Api.Connections;
 public sealed class ConnectionLookup(ConnectionStore store, ProviderConnections connections, WorkspaceAccess access, IHttpContextAccessor http)
 {
     public async Task<string?> WorkspaceOfAsync(string connectionId) =>
-        ProviderConnections.IsServer(connectionId)
+        ProviderConnection.IsServer(connectionId)
             ? (await access.CurrentAsync(http.HttpContext!)).Id
             : await store.WorkspaceOfAsync(connectionId);
 
     public async Task<ProviderConnection?> FindAsync(string connectionId) =>
-        ProviderConnections.IsServer(connectionId)
+        ProviderConnection.IsServer(connectionId)
             ? connections.ServerConnection((await access.CurrentAsync(http.HttpContext!)).Id)
             : await store.GetAsync(connectionId);
 }

@@ -1,11 +1,7 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
-using FineTune.Core.Audit;
 using FineTune.Api.Workspaces;
-using FineTune.Core.Connections;
-using FineTune.Core.Jobs;
-using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Connections;
@@ -77,7 +73,7 @@ public static class ConnectionsApi
     public static async Task<Results<Ok<ProviderConnection>, ValidationProblem, NotFound, Conflict<ProblemDetails>>> UpdateConnection(
         string id, ProviderConnectionRequest request, ClaimsPrincipal user, [AsParameters] ConnectionServices services)
     {
-        if (ProviderConnections.IsServer(id)) return ServerNotEditable();
+        if (ProviderConnection.IsServer(id)) return ServerNotEditable();
         if (await services.Store.GetWithProtectedKeyAsync(id) is not { } stored) return TypedResults.NotFound();
         if (Validate(request) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "The connection cannot be saved");
 
@@ -105,7 +101,7 @@ public static class ConnectionsApi
     public static async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> DeleteConnection(
         string id, ClaimsPrincipal user, [AsParameters] ConnectionServices services)
     {
-        if (ProviderConnections.IsServer(id)) return ServerNotEditable();
+        if (ProviderConnection.IsServer(id)) return ServerNotEditable();
         if (await services.Store.GetAsync(id) is not { } connection) return TypedResults.NotFound();
 
         // Their next poll, cancel or results would have nowhere to go.

@@ -1,6 +1,3 @@
-using FineTune.Core;
-using FineTune.Core.Datasets;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Datasets;

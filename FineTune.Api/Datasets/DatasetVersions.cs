@@ -1,4 +1,3 @@
-using FineTune.Core.Datasets;
 
 namespace FineTune.Api.Datasets;
 

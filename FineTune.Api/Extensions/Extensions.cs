@@ -1,14 +1,8 @@
 using FineTune.Api.Accounts;
 using FineTune.Api.Connections;
 using FineTune.Api.Workspaces;
-using FineTune.Core.Workspaces;
 using FineTune.Api.Datasets;
 using FineTune.Api.Security;
-using FineTune.Core;
-using FineTune.Core.Connections;
-using FineTune.Core.Jobs;
-using FineTune.Core.Notifications;
-using FineTune.Core.Providers;
 
 namespace FineTune.Api.Extensions;
 
@@ -51,6 +45,7 @@ public static class Extensions
 
         builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
         // The server connection's client is also the FineTuningProvider singleton.
+        builder.Services.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ConnectionLookup>();

@@ -1,5 +1,3 @@
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
 
 namespace FineTune.Api.Jobs;
 

@@ -4,16 +4,8 @@ using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
 using FineTune.Api.Budgets;
 using FineTune.Api.Workspaces;
-using FineTune.Core.Audit;
-using FineTune.Core.Notifications;
-using FineTune.Core.Workspaces;
 using FineTune.Api.Datasets;
 using FineTune.Api.Models;
-using FineTune.Core.Connections;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
-using FineTune.Core.Redis;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -116,7 +108,7 @@ public static class JobsApi
         {
             Id = jobId,
             WorkspaceId = workspace.Id,
-            ConnectionId = ProviderConnections.IsServer(request.ConnectionId) ? null : request.ConnectionId,
+            ConnectionId = ProviderConnection.IsServer(request.ConnectionId) ? null : request.ConnectionId,
             Status = JobStatus.PendingApproval,
             Model = request.Model,
             TrainingDatasetId = request.TrainingDatasetId,

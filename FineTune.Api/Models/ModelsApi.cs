@@ -1,10 +1,5 @@
 using System.ClientModel;
-using FineTune.Core.Connections;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
 using FineTune.Api.Workspaces;
-using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

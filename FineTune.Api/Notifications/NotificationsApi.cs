@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
-using FineTune.Core.Notifications;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Notifications;

@@ -3,10 +3,6 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using FineTune.Api.Datasets;
 using FineTune.Api.Workspaces;
-using FineTune.Core.Connections;
-using FineTune.Core.Workspaces;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Playground;

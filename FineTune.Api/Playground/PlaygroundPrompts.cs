@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using FineTune.Core.Jobs;
 
 namespace FineTune.Api.Playground;
 

@@ -1,16 +1,8 @@
 using System.Security.Cryptography;
 using FineTune.Api.Accounts;
-using FineTune.Core;
-using FineTune.Core.Redis;
-using FineTune.Core.Workspaces;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Workspaces;
-
-public sealed record Invitation(string Id, string WorkspaceId, WorkspaceRole Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
-
-// A new invitation with the secret part of its link, shown once.
-public sealed record IssuedInvitation(Invitation Invitation, string Token, string Link);
 
 // Invitation links: the token in the link is kept only as its hash, and Redis forgets it at expiry.
 // A link works once.

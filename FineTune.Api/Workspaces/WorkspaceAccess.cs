@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
-using FineTune.Core.Workspaces;
 
 namespace FineTune.Api.Workspaces;
 

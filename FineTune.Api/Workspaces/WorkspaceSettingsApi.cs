@@ -2,10 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using FineTune.Api.Audit;
 using FineTune.Api.Budgets;
-using FineTune.Core.Audit;
-using FineTune.Core.Budgets;
-using FineTune.Core.Notifications;
-using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Workspaces;

@@ -1,17 +1,10 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
-using FineTune.Core.Audit;
-using FineTune.Core.Workspaces;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Workspaces;
 
-public sealed record CreateWorkspaceRequest(string Name);
-public sealed record WorkspaceMember(string UserId, string Name, string? Email, WorkspaceRole Role);
-public sealed record SetRoleRequest(WorkspaceRole Role);
-public sealed record CreateInvitationRequest(WorkspaceRole Role, int? ExpiresInHours);
-public sealed record InvitationPreview(string WorkspaceName, WorkspaceRole Role, string InvitedBy, DateTimeOffset ExpiresAt);
 
 public static class WorkspacesApi
 {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using FineTune.Core;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.LocalProvider.Files;

@@ -1,4 +1,4 @@
-using JobStatus = FineTune.Core.Jobs.JobStatus;
+using JobStatus = FineTune.Contracts.JobStatus;
 using System.Text.Json;
 using FineTune.LocalProvider.OpenAI;
 using FineTune.LocalProvider.Training;

@@ -1,7 +1,6 @@
-using JobStatus = FineTune.Core.Jobs.JobStatus;
+using JobStatus = FineTune.Contracts.JobStatus;
 using System.Globalization;
 using System.Text;
-using FineTune.Core.Datasets;
 using FineTune.LocalProvider.Files;
 using FineTune.LocalProvider.Models;
 using FineTune.LocalProvider.OpenAI;

@@ -35,7 +35,7 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
 
     public async Task<string?> SignInWithTokenAsync(HttpContext context, string token)
     {
-        ApiUser user;
+        Me user;
         try
         {
             user = await apis.ForToken(token).GetMeAsync(context.RequestAborted);
@@ -110,13 +110,13 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
         }
     }
 
-    private async Task IssueCookieAsync(HttpContext context, ApiUser user, string token, string? tokenKind)
+    private async Task IssueCookieAsync(HttpContext context, Me user, string token, string? tokenKind)
     {
         await context.SignInAsync(Scheme, Principal(user, token, tokenKind));
         logger.LogInformation("User {UserId} signed in", user.Id);
     }
 
-    private static ClaimsPrincipal Principal(ApiUser user, string token, string? tokenKind)
+    private static ClaimsPrincipal Principal(Me user, string token, string? tokenKind)
     {
         List<Claim> claims =
         [

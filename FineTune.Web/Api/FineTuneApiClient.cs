@@ -1,14 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using FineTune.Core;
-using FineTune.Core.Audit;
-using FineTune.Core.Budgets;
-using FineTune.Core.Connections;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Notifications;
-using FineTune.Core.Workspaces;
 
 namespace FineTune.Web.Api;
 
@@ -21,11 +13,11 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
 
     public const string WorkspaceHeader = "FineTune-Workspace";
 
-    public Task<ApiUser> GetMeAsync(CancellationToken cancellationToken = default) =>
-        SendAsync<ApiUser>(HttpMethod.Get, "api/me", null, cancellationToken);
+    public Task<Me> GetMeAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<Me>(HttpMethod.Get, "api/me", null, cancellationToken);
 
-    public Task<ApiUser> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default) =>
-        SendAsync<ApiUser>(HttpMethod.Post, "api/account/register", JsonBody(request), cancellationToken);
+    public Task<Me> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<Me>(HttpMethod.Post, "api/account/register", JsonBody(request), cancellationToken);
 
     // A 401 for a wrong email or password, a 429 while the email is locked after repeated failures.
     public Task<SessionResponse> SignInAsync(SignInRequest request, CancellationToken cancellationToken = default) =>
@@ -39,8 +31,8 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task SignOutAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, "api/account/sessions/current", null, cancellationToken);
 
-    public Task<IReadOnlyList<PersonalToken>> GetPersonalTokensAsync(CancellationToken cancellationToken = default) =>
-        SendAsync<IReadOnlyList<PersonalToken>>(HttpMethod.Get, "api/account/tokens", null, cancellationToken);
+    public Task<IReadOnlyList<ApiToken>> GetPersonalTokensAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<ApiToken>>(HttpMethod.Get, "api/account/tokens", null, cancellationToken);
 
     public Task<IssuedToken> CreatePersonalTokenAsync(CreateTokenRequest request, CancellationToken cancellationToken = default) =>
         SendAsync<IssuedToken>(HttpMethod.Post, "api/account/tokens", JsonBody(request), cancellationToken);

@@ -1,4 +1,3 @@
-using FineTune.Core.Connections;
 
 namespace FineTune.Web.Connections;
 

@@ -1,11 +1,9 @@
-using FineTune.Core;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
 using FineTune.Web.Datasets;
 using FineTune.Web.Jobs;
 using FineTune.Web.Notifications;
 using FineTune.Web.Workspaces;
-using FineTune.Core.Redis;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -44,12 +42,7 @@ public static class Extensions
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
 
-        // The cookie (and the Api token inside it) is encrypted with keys every Web replica must read,
-        // and that survive a restart: the key ring lives in Redis.
-        services.AddDataProtection().SetApplicationName("FineTune.Web");
-        services.AddOptions<KeyManagementOptions>()
-            .Configure<IConnectionMultiplexer>((options, redis) =>
-                options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), RedisKeys.DataProtectionKeys));
+        services.AddKeyRing(KeyRing.WebCookies);
 
         builder.AddApiClient();
         builder.AddDatasetFiles();

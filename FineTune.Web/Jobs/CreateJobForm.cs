@@ -1,5 +1,3 @@
-using FineTune.Core.Connections;
-using FineTune.Core.Jobs;
 
 namespace FineTune.Web.Jobs;
 
@@ -29,7 +27,7 @@ public sealed class CreateJobForm
     public string Model { get; set; } = DefaultModel;
 
     // The provider connection the job runs on; the server's own by default.
-    public string ConnectionId { get; set; } = ProviderConnections.ServerId;
+    public string ConnectionId { get; set; } = ProviderConnection.ServerId;
 
     public string Method { get; set; } = "supervised";
 
@@ -62,7 +60,7 @@ public sealed class CreateJobForm
         Method: ToMethod(),
         Suffix: string.IsNullOrWhiteSpace(Suffix) ? null : Suffix.Trim(),
         Seed: Seed,
-        ConnectionId: ProviderConnections.IsServer(ConnectionId) ? null : ConnectionId,
+        ConnectionId: ProviderConnection.IsServer(ConnectionId) ? null : ConnectionId,
         Metadata: Metadata.Where(pair => !string.IsNullOrWhiteSpace(pair.Key))
             .GroupBy(pair => pair.Key.Trim())
             .ToDictionary(group => group.Key, group => group.Last().Value) is { Count: > 0 } metadata ? metadata : null);

@@ -1,6 +1,3 @@
-using FineTune.Core;
-using FineTune.Core.Jobs;
-using FineTune.Core.Redis;
 using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 
@@ -22,7 +19,7 @@ public sealed class JobEventRelay(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var channel = RedisChannel.Literal(RedisKeys.JobUpdatesChannel);
+        var channel = RedisChannel.Literal(RedisChannels.JobUpdates);
         var subscriber = redis.GetSubscriber();
         ChannelMessageQueue? queue = null;
 
@@ -33,11 +30,11 @@ public sealed class JobEventRelay(
             try
             {
                 queue = await subscriber.SubscribeAsync(channel);
-                logger.LogInformation("Relaying job updates from Redis channel {Channel}", RedisKeys.JobUpdatesChannel);
+                logger.LogInformation("Relaying job updates from Redis channel {Channel}", RedisChannels.JobUpdates);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                logger.LogWarning(ex, "Could not subscribe to {Channel}; retrying in {Delay}", RedisKeys.JobUpdatesChannel, RetryDelay);
+                logger.LogWarning(ex, "Could not subscribe to {Channel}; retrying in {Delay}", RedisChannels.JobUpdates, RetryDelay);
                 await Task.Delay(RetryDelay, stoppingToken);
             }
         }
@@ -71,7 +68,7 @@ public sealed class JobEventRelay(
         }
         catch (Exception ex) when (ex is ObjectDisposedException or RedisException)
         {
-            logger.LogDebug(ex, "Unsubscribing from {Channel} failed during shutdown", RedisKeys.JobUpdatesChannel);
+            logger.LogDebug(ex, "Unsubscribing from {Channel} failed during shutdown", RedisChannels.JobUpdates);
         }
     }
 
@@ -84,7 +81,7 @@ public sealed class JobEventRelay(
         }
         catch (System.Text.Json.JsonException ex)
         {
-            logger.LogWarning(ex, "Ignored a message on {Channel} that is not a JobUpdate", RedisKeys.JobUpdatesChannel);
+            logger.LogWarning(ex, "Ignored a message on {Channel} that is not a JobUpdate", RedisChannels.JobUpdates);
             return;
         }
 

@@ -1,5 +1,3 @@
-using FineTune.Core;
-using FineTune.Core.Jobs;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
 using Microsoft.AspNetCore.Components;

@@ -9,7 +9,7 @@ public static class JobsHubContract
     public const string JoinJob = nameof(JobsHub.JoinJob);
     public const string LeaveJob = nameof(JobsHub.LeaveJob);
 
-    // Server → client, with a FineTune.Core.Jobs.JobUpdate as payload.
+    // Server → client, with a FineTune.Contracts.JobUpdate as payload.
     public const string JobUpdated = "jobUpdated";
 
     public static string JobGroup(string jobId) => $"job:{jobId}";

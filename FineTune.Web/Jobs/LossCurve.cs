@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FineTune.Core.Jobs;
 
 namespace FineTune.Web.Jobs;
 

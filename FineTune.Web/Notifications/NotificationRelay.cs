@@ -1,6 +1,3 @@
-using FineTune.Core;
-using FineTune.Core.Notifications;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Web.Notifications;
@@ -34,11 +31,11 @@ public sealed class NotificationRelay(IConnectionMultiplexer redis, ILogger<Noti
         {
             try
             {
-                queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.NotificationsChannel));
+                queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.Notifications));
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                logger.LogWarning(ex, "Could not subscribe to {Channel}; retrying in {Delay}", RedisKeys.NotificationsChannel, RetryDelay);
+                logger.LogWarning(ex, "Could not subscribe to {Channel}; retrying in {Delay}", RedisChannels.Notifications, RetryDelay);
                 await Task.Delay(RetryDelay, stoppingToken);
             }
         }
@@ -65,7 +62,7 @@ public sealed class NotificationRelay(IConnectionMultiplexer redis, ILogger<Noti
         }
         catch (System.Text.Json.JsonException ex)
         {
-            logger.LogWarning(ex, "Ignored a message on {Channel} that is not a notification", RedisKeys.NotificationsChannel);
+            logger.LogWarning(ex, "Ignored a message on {Channel} that is not a notification", RedisChannels.Notifications);
             return;
         }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using FineTune.Core.Jobs;
 
 namespace FineTune.Web.Playground;
 

@@ -1,4 +1,3 @@
-using FineTune.Core.Workspaces;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -12,7 +11,7 @@ namespace FineTune.Web.Workspaces;
 public sealed class CurrentWorkspace(AuthenticationStateProvider authentication, SignedInUserToken token, FineTuneApiClientFactory apis)
     : IWorkspaceSource
 {
-    private Task<ApiUser>? _me;
+    private Task<Me>? _me;
 
     public async Task<WorkspaceMembership> GetAsync(CancellationToken ct = default)
     {
@@ -29,7 +28,7 @@ public sealed class CurrentWorkspace(AuthenticationStateProvider authentication,
     public async Task<IReadOnlyList<WorkspaceMembership>> ListAsync(CancellationToken ct = default) =>
         (await GetMeAsync(ct)).Workspaces;
 
-    public async Task<ApiUser> GetMeAsync(CancellationToken ct = default)
+    public async Task<Me> GetMeAsync(CancellationToken ct = default)
     {
         // Shared by every component of the scope, so no one caller's cancellation may end it; a failed
         // read is not kept, so the next call tries again.

@@ -1,8 +1,4 @@
-using FineTune.Core.Connections;
-using FineTune.Core.Jobs;
-using FineTune.Core.Notifications;
 using FineTune.Worker.Notifications;
-using FineTune.Core.Providers;
 using FineTune.Worker.Polling;
 using Microsoft.Extensions.Options;
 
@@ -50,6 +46,7 @@ public static class Extensions
                 return new FineTuningProvider(options, [new RequestBudgetPolicy(budgets.For(connectionId))]);
             };
         });
+        builder.Services.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
 
         builder.Services.AddHostedService<JobPoller>();

@@ -1,5 +1,3 @@
-using FineTune.Core.Notifications;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.Worker.Notifications;

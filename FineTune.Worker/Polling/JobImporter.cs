@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Polling;

@@ -1,7 +1,3 @@
-using FineTune.Core.Connections;
-using FineTune.Core.Jobs;
-using FineTune.Core.Notifications;
-using FineTune.Core.Providers;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Polling;

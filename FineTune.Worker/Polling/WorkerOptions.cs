@@ -1,4 +1,3 @@
-using FineTune.Core.Jobs;
 
 namespace FineTune.Worker.Polling;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FineTune.Bench.Datasets;
-using FineTune.Core.Datasets;
 
 // dotnet run -c Release --project bench/FineTune.Bench.Datasets -- run [--size-mb 200] [--file PATH] [--seed 1] [--skip-tiktoken]
 //   generate FILE [--size-mb N] [--seed S]   writes the dataset

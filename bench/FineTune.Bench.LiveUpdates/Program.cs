@@ -2,9 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using FineTune.Bench;
-using FineTune.Core;
-using FineTune.Core.Jobs;
-using FineTune.Core.Redis;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -44,7 +41,7 @@ var job = new FineTuneJob
     Method = new JobMethod("supervised", null), CreatedBy = "bench", CreatedAt = DateTimeOffset.UtcNow,
 };
 await new JobStore(redis).SaveAsync(job);
-var channel = RedisChannel.Literal(RedisKeys.JobUpdatesChannel);
+var channel = RedisChannel.Literal(RedisChannels.JobUpdates);
 var publisher = redis.GetSubscriber();
 
 Console.WriteLine($"Web {web}, Api {api}, Redis {redisConnection}; {messages} messages at {rate}/s per run, {Environment.ProcessorCount} cores");

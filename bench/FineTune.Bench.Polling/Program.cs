@@ -3,10 +3,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTune.Bench;
-using FineTune.Core;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 // One Worker polling N active jobs on the LocalProvider (all of them running: MaxConcurrentJobs = N).
@@ -62,7 +58,7 @@ using var admin = new HttpClient { BaseAddress = providerAddress };
 
 var statuses = new ConcurrentDictionary<string, string>();
 var waiters = new ConcurrentDictionary<string, TaskCompletionSource<long>>();
-var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobUpdatesChannel));
+var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.JobUpdates));
 queue.OnMessage(message =>
 {
     var now = Stopwatch.GetTimestamp();

@@ -2,10 +2,6 @@ using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Threading.Channels;
-using FineTune.Core;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Redis;
 using StackExchange.Redis;
 
 namespace FineTune.EndToEndTests;
@@ -20,7 +16,7 @@ public sealed class AppHostTests(AppHostFixture fixture)
         var redisConnectionString = await fixture.App.GetConnectionStringAsync("redis");
         await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnectionString!);
         var updates = Channel.CreateUnbounded<JobUpdate>();
-        (await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobUpdatesChannel)))
+        (await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.JobUpdates)))
             .OnMessage(message => updates.Writer.TryWrite(FineTuneJson.Deserialize<JobUpdate>(message.Message.ToString())));
 
         using var content = new StreamContent(File.OpenRead(AppHostFixture.Sample("capitals-train.jsonl")));

@@ -1,9 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using FineTune.Core;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Workspaces;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 

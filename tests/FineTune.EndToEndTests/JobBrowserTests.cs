@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
-using FineTune.Core;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 

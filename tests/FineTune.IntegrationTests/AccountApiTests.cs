@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FineTune.Core;
-using FineTune.Core.Workspaces;
 using FineTune.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 

@@ -2,11 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using FineTune.Core;
-using FineTune.Core.Connections;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Workspaces;
 using FineTune.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 

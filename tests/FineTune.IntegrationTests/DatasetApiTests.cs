@@ -4,8 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using FineTune.Core;
-using FineTune.Core.Datasets;
 using FineTune.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 

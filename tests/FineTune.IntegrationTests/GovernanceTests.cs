@@ -3,14 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
-using FineTune.Core;
-using FineTune.Core.Audit;
-using FineTune.Core.Budgets;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Notifications;
-using FineTune.Core.Redis;
-using FineTune.Core.Workspaces;
 using FineTune.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 

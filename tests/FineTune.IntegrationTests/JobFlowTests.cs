@@ -2,11 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
-using FineTune.Core;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
-using FineTune.Core.Redis;
 using FineTune.IntegrationTests.Infrastructure;
 using OpenAI.Chat;
 using StackExchange.Redis;
@@ -215,7 +210,7 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
     private static async Task<ChannelReader<JobUpdate>> SubscribeToJobUpdatesAsync(ConnectionMultiplexer redis)
     {
         var updates = Channel.CreateUnbounded<JobUpdate>();
-        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobUpdatesChannel));
+        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.JobUpdates));
         queue.OnMessage(message => updates.Writer.TryWrite(FineTuneJson.Deserialize<JobUpdate>(message.Message.ToString())));
         return updates.Reader;
     }

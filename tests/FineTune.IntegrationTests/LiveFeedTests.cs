@@ -1,4 +1,3 @@
-using FineTune.Core.Jobs;
 using FineTune.IntegrationTests.Infrastructure;
 using FineTune.Web.Api;
 using FineTune.Web.Jobs;

@@ -1,10 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
-using FineTune.Core;
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
-using FineTune.Core.Redis;
 using FineTune.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 
@@ -120,7 +116,7 @@ public sealed class LivePathTests
         await stack.StartAnotherWorkerAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
         var updates = Channel.CreateUnbounded<JobUpdate>();
-        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.JobUpdatesChannel));
+        var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.JobUpdates));
         queue.OnMessage(message => updates.Writer.TryWrite(FineTuneJson.Deserialize<JobUpdate>(message.Message.ToString())));
 
         var provider = stack.CreateProvider();
@@ -161,7 +157,7 @@ public sealed class LivePathTests
         Assert.NotEmpty(finished.ResultFiles ?? []);
 
         using var api = stack.CreateApiClient();
-        var all = (await api.GetFromJsonAsync<List<FineTuneJob>>("/api/jobs", Core.FineTuneJson.Options))!;
+        var all = (await api.GetFromJsonAsync<List<FineTuneJob>>("/api/jobs", FineTuneJson.Options))!;
         Assert.Single(all, j => j.ProviderJobId == providerJob.Id);
         await using var watch = new JobWatch(stack.Redis.ConnectionString, finished.Id, () => stack.Logs);
         await AssertExactHistoryAsync(stack, watch, finished);
@@ -179,7 +175,7 @@ public sealed class LivePathTests
 
         // The Api serves the same history.
         using var api = stack.CreateApiClient();
-        var page = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{finished.Id}/events?limit=10000", Core.FineTuneJson.Options))!;
+        var page = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{finished.Id}/events?limit=10000", FineTuneJson.Options))!;
         Assert.Equal(history.Select(e => e.Id), page.Data.Select(e => e.Id));
     }
 

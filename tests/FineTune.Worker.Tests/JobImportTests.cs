@@ -1,5 +1,3 @@
-using FineTune.Core.Jobs;
-using FineTune.Core.Providers;
 using FineTune.Worker.Extensions;
 using FineTune.Worker.Polling;
 using Microsoft.Extensions.DependencyInjection;

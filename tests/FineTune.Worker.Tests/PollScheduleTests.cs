@@ -1,4 +1,3 @@
-using FineTune.Core.Jobs;
 using FineTune.Worker.Polling;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using FineTune.Core;
-using FineTune.Core.Datasets;
-using FineTune.Core.Jobs;
 
 namespace FineTune.IntegrationTests.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using FineTune.Core.Providers;
 
 namespace FineTune.IntegrationTests.Infrastructure;
 

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FineTune.Core;
-using FineTune.Core.Workspaces;
 
 namespace FineTune.IntegrationTests.Infrastructure;
 

@@ -1,0 +1,28 @@
+namespace FineTune.Checker;
+
+public sealed record DatasetCheckOptions
+{
+    public static DatasetCheckOptions Default { get; } = new();
+
+    // The model the dataset is meant for: sets the context limit and the price. Null: ModelCatalog.DefaultModel.
+    public string? Model { get; init; }
+
+    public string? Provider { get; init; }
+
+    public ModelCatalog Catalog { get; init; } = ModelCatalog.Default;
+
+    // Epochs for the cost estimate; null picks OpenAI's default for the example count.
+    public int? Epochs { get; init; }
+
+    // "chat", "preference" or "reinforcement" when the caller knows the training method; null detects it per file.
+    public string? Format { get; init; }
+
+    // Worker threads; null uses every core.
+    public int? MaxDegreeOfParallelism { get; init; }
+
+    // Files over this size are refused; OpenAI's limit unless a provider says otherwise.
+    public long MaxFileBytes { get; init; } = DatasetValidator.MaxFileBytes;
+
+    // Bytes handed to a worker at a time (whole lines).
+    public int BatchBytes { get; init; } = 1 << 20;
+}

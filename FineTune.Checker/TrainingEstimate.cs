@@ -1,0 +1,31 @@
+namespace FineTune.Checker;
+
+// How long and how costly a supervised job on a dataset would be, by the OpenAI cookbook's rules.
+public static class TrainingEstimate
+{
+    public const int TargetEpochs = 3;
+    public const int MinTargetExamples = 100;
+    public const int MaxTargetExamples = 25_000;
+    public const int MinDefaultEpochs = 1;
+    public const int MaxDefaultEpochs = 25;
+
+    // The epoch count OpenAI picks when none is given: 3, raised so small files are seen about 100
+    // times in all (at most 25 epochs), lowered so large files stop near 25,000 examples (at least 1).
+    public static int DefaultEpochs(int exampleCount)
+    {
+        if (exampleCount <= 0) return TargetEpochs;
+        if ((long)exampleCount * TargetEpochs < MinTargetExamples)
+            return Math.Min(MaxDefaultEpochs, MinTargetExamples / exampleCount);
+        if ((long)exampleCount * TargetEpochs > MaxTargetExamples)
+            return Math.Max(MinDefaultEpochs, MaxTargetExamples / exampleCount);
+        return TargetEpochs;
+    }
+
+    public static DatasetEstimate Estimate(ModelEntry model, int exampleCount, long billableTokens, int? epochs = null)
+    {
+        var n = epochs ?? DefaultEpochs(exampleCount);
+        var trained = billableTokens * n;
+        decimal? cost = model.TrainingPricePerMillionTokens is { } price ? Math.Round(trained * price / 1_000_000m, 2) : null;
+        return new DatasetEstimate(model.Provider, model.Name, n, billableTokens, trained, model.TrainingPricePerMillionTokens, cost);
+    }
+}

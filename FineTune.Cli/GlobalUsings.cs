@@ -1,0 +1,2 @@
+global using FineTune.Checker;
+global using FineTune.Contracts;

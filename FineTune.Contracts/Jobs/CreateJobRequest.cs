@@ -1,0 +1,11 @@
+namespace FineTune.Contracts;
+
+public sealed record CreateJobRequest(
+    string TrainingDatasetId,
+    string Model,
+    string? ValidationDatasetId = null,
+    JobMethod? Method = null,
+    string? Suffix = null,
+    int? Seed = null,
+    string? ConnectionId = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);

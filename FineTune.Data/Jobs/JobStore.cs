@@ -1,0 +1,118 @@
+using StackExchange.Redis;
+
+namespace FineTune.Data;
+
+// Jobs, their event histories and their updates in Redis, shared by the Api and the Worker.
+// A job's history is a list in provider order plus a hash from event id to list position:
+// the hash makes appends idempotent and lets a reader continue "after" any event id.
+public sealed class JobStore(IConnectionMultiplexer redis)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task SaveAsync(FineTuneJob job)
+    {
+        var transaction = Db.CreateTransaction();
+        _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
+        _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+        _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+        _ = JobStatus.IsPolled(job.Status)
+            ? transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id)
+            : transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id);
+        // provider job id → job id: how the Worker's import knows which provider jobs FineTune has.
+        if (job.ProviderJobId is not null) _ = transaction.HashSetAsync(ProviderJobIndex, job.ProviderJobId, job.Id);
+        await transaction.ExecuteAsync();
+    }
+
+    public const string ProviderJobIndex = "finetune:jobs:by-provider-id";
+
+    // The FineTune job of a provider job, if FineTune knows it.
+    public async Task<string?> JobIdOfProviderJobAsync(string providerJobId)
+    {
+        var jobId = await Db.HashGetAsync(ProviderJobIndex, providerJobId);
+        return jobId.IsNull ? null : jobId.ToString();
+    }
+
+    // Claims a provider job for jobId unless some job already has it; returns the job id that has it.
+    public async Task<string> ClaimProviderJobAsync(string providerJobId, string jobId)
+    {
+        if (await Db.HashSetAsync(ProviderJobIndex, providerJobId, jobId, When.NotExists)) return jobId;
+        return (await Db.HashGetAsync(ProviderJobIndex, providerJobId)).ToString();
+    }
+
+    public async Task<FineTuneJob?> GetAsync(string jobId)
+    {
+        var json = await Db.StringGetAsync(RedisKeys.Job(jobId));
+        return json.IsNull ? null : FineTuneJson.Deserialize<FineTuneJob>(json.ToString());
+    }
+
+    // The workspace a job belongs to, or null when there is no such job.
+    public async Task<string?> WorkspaceOfAsync(string jobId) => (await GetAsync(jobId))?.WorkspaceId;
+
+    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000) =>
+        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceJobs(workspaceId), 0, limit - 1, Order.Descending));
+
+    // Every job in every workspace: for backfilling the indexes of records stored by older versions.
+    public async Task<IReadOnlyList<FineTuneJob>> ListAllWorkspacesAsync() =>
+        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs));
+
+    // Enters a job stored before workspaces existed in its workspace's list.
+    public Task IndexInWorkspaceAsync(FineTuneJob job) =>
+        Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+
+    private async Task<IReadOnlyList<FineTuneJob>> GetManyAsync(RedisValue[] ids)
+    {
+        if (ids.Length == 0) return [];
+        var values = await Db.StringGetAsync(ids.Select(id => (RedisKey)RedisKeys.Job(id.ToString())).ToArray());
+        return values.Where(value => !value.IsNull).Select(value => FineTuneJson.Deserialize<FineTuneJob>(value.ToString())).ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> ActiveJobIdsAsync() =>
+        (await Db.SetMembersAsync(RedisKeys.ActiveJobs)).Select(id => id.ToString()).ToList();
+
+    // Appends the events not yet in the history, in the given order, and returns those it added.
+    // The transaction only commits if the history did not grow meanwhile, so a second writer
+    // (a worker whose lease ran out) can never interleave or duplicate events.
+    public async Task<IReadOnlyList<JobEvent>> AppendEventsAsync(string jobId, IReadOnlyList<JobEvent> events)
+    {
+        if (events.Count == 0) return [];
+        var eventsKey = RedisKeys.JobEvents(jobId);
+        var indexKey = RedisKeys.JobEventIndex(jobId);
+        while (true)
+        {
+            var length = await Db.ListLengthAsync(eventsKey);
+            var known = await Db.HashGetAsync(indexKey, events.Select(e => (RedisValue)e.Id).ToArray());
+            var fresh = events.Where((_, i) => known[i].IsNull).DistinctBy(e => e.Id).ToList();
+            if (fresh.Count == 0) return [];
+
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.ListLengthEqual(eventsKey, length));
+            _ = transaction.HashSetAsync(indexKey, fresh.Select((e, i) => new HashEntry(e.Id, length + i)).ToArray());
+            _ = transaction.ListRightPushAsync(eventsKey, fresh.Select(e => (RedisValue)FineTuneJson.Serialize(e)).ToArray());
+            if (await transaction.ExecuteAsync()) return fresh;
+        }
+    }
+
+    public async Task<JobEventPage> GetEventsAsync(string jobId, string? afterEventId, int limit)
+    {
+        long start = 0;
+        if (afterEventId is not null)
+        {
+            var position = await Db.HashGetAsync(RedisKeys.JobEventIndex(jobId), afterEventId);
+            if (position.IsNull) throw new KeyNotFoundException($"Job {jobId} has no event {afterEventId}.");
+            start = (long)position + 1;
+        }
+        var items = await Db.ListRangeAsync(RedisKeys.JobEvents(jobId), start, start + limit - 1);
+        var length = await Db.ListLengthAsync(RedisKeys.JobEvents(jobId));
+        var events = items.Select(item => FineTuneJson.Deserialize<JobEvent>(item.ToString())).ToList();
+        return new JobEventPage(events, HasMore: start + events.Count < length);
+    }
+
+    public async Task<string?> LastEventIdAsync(string jobId)
+    {
+        var last = await Db.ListGetByIndexAsync(RedisKeys.JobEvents(jobId), -1);
+        return last.IsNull ? null : FineTuneJson.Deserialize<JobEvent>(last.ToString()).Id;
+    }
+
+    public async Task PublishAsync(JobUpdate update) =>
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(update));
+}

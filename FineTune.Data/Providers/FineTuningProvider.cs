@@ -1,0 +1,314 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpenAI;
+using OpenAI.Chat;
+using OpenAI.Files;
+using OpenAI.FineTuning;
+using OpenAI.Models;
+
+namespace FineTune.Data;
+
+// The one adapter between FineTune and an OpenAI-compatible fine-tuning API.
+// Files go through the SDK's typed OpenAIFileClient. The SDK exposes fine-tuning jobs mostly as
+// protocol methods (and pause/resume not at all), so job calls are sent through FineTuningClient's
+// own pipeline (same auth, retries and telemetry) and their JSON is parsed here, and only here.
+public sealed class FineTuningProvider
+{
+    private readonly OpenAIFileClient _files;
+    private readonly FineTuningClient _fineTuning;
+    private readonly string _jobsUrl;
+    private readonly OpenAIClient _client;
+
+    // perTryPolicies run before every request that leaves for the provider (the Worker's request budget).
+    public FineTuningProvider(ProviderOptions options, IEnumerable<PipelinePolicy>? perTryPolicies = null)
+    {
+        var clientOptions = new OpenAIClientOptions
+        {
+            Endpoint = new Uri(options.Endpoint),
+            OrganizationId = options.Organization,
+            ProjectId = options.Project,
+        };
+        if (options.MaxRetries is { } maxRetries) clientOptions.RetryPolicy = new ClientRetryPolicy(maxRetries);
+        if (options.NetworkTimeout is { } timeout) clientOptions.NetworkTimeout = timeout;
+        foreach (var policy in perTryPolicies ?? []) clientOptions.AddPolicy(policy, PipelinePosition.PerTry);
+        var client = new OpenAIClient(new ApiKeyCredential(options.ApiKey), clientOptions);
+        _client = client;
+        _files = client.GetOpenAIFileClient();
+        _fineTuning = client.GetFineTuningClient();
+        _jobsUrl = options.Endpoint.TrimEnd('/') + "/fine_tuning/jobs";
+    }
+
+    public async Task<string> UploadTrainingFileAsync(Stream content, string fileName, CancellationToken cancellationToken)
+    {
+        OpenAIFile file = await _files.UploadFileAsync(content, fileName, FileUploadPurpose.FineTune, cancellationToken);
+        return file.Id;
+    }
+
+    public Task<ProviderJob> CreateJobAsync(ProviderJobRequest request, string idempotencyKey, CancellationToken cancellationToken) =>
+        CreateJobAsync(request, metadata: null, idempotencyKey, cancellationToken);
+
+    // Metadata: up to 16 string pairs the provider keeps with the job (OpenAI's limits are checked by the Api).
+    public async Task<ProviderJob> CreateJobAsync(ProviderJobRequest request, IReadOnlyDictionary<string, string>? metadata, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = request.Model,
+            ["training_file"] = request.TrainingFileId,
+            ["method"] = MethodJson(request.Method),
+        };
+        if (request.ValidationFileId is not null) body["validation_file"] = request.ValidationFileId;
+        if (request.Suffix is not null) body["suffix"] = request.Suffix;
+        if (request.Seed is not null) body["seed"] = request.Seed;
+        if (metadata is { Count: > 0 }) body["metadata"] = new JsonObject(metadata.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value)));
+
+        using var json = await SendAsync("POST", _jobsUrl, body, idempotencyKey, cancellationToken);
+        return ParseJob(json.RootElement);
+    }
+
+    public async Task<ProviderJob> GetJobAsync(string providerJobId, CancellationToken cancellationToken)
+    {
+        using var json = await SendAsync("GET", $"{_jobsUrl}/{providerJobId}", null, null, cancellationToken);
+        return ParseJob(json.RootElement);
+    }
+
+    // One page of the provider's jobs, newest first (GET /fine_tuning/jobs?after=&limit=).
+    public async Task<ProviderJobPage> ListJobsAsync(string? after, int limit, CancellationToken cancellationToken)
+    {
+        var url = $"{_jobsUrl}?limit={limit}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+        using var json = await SendAsync("GET", url, null, null, cancellationToken);
+        var page = json.RootElement;
+        var jobs = page.GetProperty("data").EnumerateArray().Select(ParseJob).ToList();
+        var hasMore = page.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
+        return new ProviderJobPage(jobs, hasMore);
+    }
+
+    public Task<ProviderJob> CancelJobAsync(string providerJobId, CancellationToken cancellationToken) =>
+        ActOnJobAsync(providerJobId, "cancel", cancellationToken);
+
+    public Task<ProviderJob> PauseJobAsync(string providerJobId, CancellationToken cancellationToken) =>
+        ActOnJobAsync(providerJobId, "pause", cancellationToken);
+
+    public Task<ProviderJob> ResumeJobAsync(string providerJobId, CancellationToken cancellationToken) =>
+        ActOnJobAsync(providerJobId, "resume", cancellationToken);
+
+    // Providers list events newest first. This returns every event newer than knownEventId
+    // (all of them when it is null), oldest first, paging back until it meets the known one.
+    public async Task<IReadOnlyList<JobEvent>> GetEventsSinceAsync(string providerJobId, string? knownEventId, CancellationToken cancellationToken)
+    {
+        var newestFirst = new List<JobEvent>();
+        string? after = null;
+        while (true)
+        {
+            var url = $"{_jobsUrl}/{providerJobId}/events?limit=100" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+            using var json = await SendAsync("GET", url, null, null, cancellationToken);
+            var page = json.RootElement;
+            foreach (var item in page.GetProperty("data").EnumerateArray())
+            {
+                var jobEvent = ParseEvent(item);
+                if (jobEvent.Id == knownEventId)
+                {
+                    newestFirst.Reverse();
+                    return newestFirst;
+                }
+                newestFirst.Add(jobEvent);
+            }
+            var hasMore = page.TryGetProperty("has_more", out var more) && more.GetBoolean();
+            if (!hasMore || newestFirst.Count == 0)
+            {
+                newestFirst.Reverse();
+                return newestFirst;
+            }
+            after = newestFirst[^1].Id;
+        }
+    }
+
+    // The provider's models (base, fine-tuned and checkpoints), through the SDK's model client.
+    public async Task<IReadOnlyList<ProviderModel>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        OpenAIModelCollection models = await _client.GetOpenAIModelClient().GetModelsAsync(cancellationToken);
+        return models.Select(model => new ProviderModel(model.Id, model.CreatedAt, model.OwnedBy)).ToList();
+    }
+
+    // Every checkpoint of a job, newest first as providers list them.
+    public async Task<IReadOnlyList<JobCheckpoint>> GetCheckpointsAsync(string providerJobId, CancellationToken cancellationToken)
+    {
+        var checkpoints = new List<JobCheckpoint>();
+        string? after = null;
+        while (true)
+        {
+            var url = $"{_jobsUrl}/{providerJobId}/checkpoints?limit=100" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
+            using var json = await SendAsync("GET", url, null, null, cancellationToken);
+            var page = json.RootElement;
+            var before = checkpoints.Count;
+            checkpoints.AddRange(page.GetProperty("data").EnumerateArray().Select(ParseCheckpoint));
+            var hasMore = page.TryGetProperty("has_more", out var more) && more.GetBoolean();
+            if (!hasMore || checkpoints.Count == before) return checkpoints;
+            after = checkpoints[^1].Id;
+        }
+    }
+
+    // A file's content, such as a job's results CSV.
+    public async Task<BinaryData> DownloadFileAsync(string fileId, CancellationToken cancellationToken) =>
+        (await _files.DownloadFileAsync(fileId, cancellationToken)).Value;
+
+    // A chat answer token by token, through the SDK's ChatClient.
+    public async IAsyncEnumerable<PlaygroundChunk> StreamChatAsync(
+        PlaygroundChatRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var messages = request.Messages.Select(ToChatMessage).ToList();
+        var options = new ChatCompletionOptions
+        {
+            Temperature = request.Temperature is { } temperature ? (float)temperature : null,
+            MaxOutputTokenCount = request.MaxTokens,
+        };
+        string? finishReason = null;
+        int? outputTokens = null;
+        var updates = _client.GetChatClient(request.Model).CompleteChatStreamingAsync(messages, options, cancellationToken);
+        await foreach (var update in updates.WithCancellation(cancellationToken))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                if (!string.IsNullOrEmpty(part.Text)) yield return new PlaygroundChunk(part.Text);
+            }
+            if (update.FinishReason is { } reason) finishReason = reason.ToString();
+            if (update.Usage is { } usage) outputTokens = usage.OutputTokenCount;
+        }
+        yield return new PlaygroundChunk(null, Done: true, FinishReason: finishReason, OutputTokens: outputTokens);
+    }
+
+    private static ChatMessage ToChatMessage(ChatTurn turn) => turn.Role switch
+    {
+        "system" => new SystemChatMessage(turn.Content),
+        "developer" => new DeveloperChatMessage(turn.Content),
+        "assistant" => new AssistantChatMessage(turn.Content),
+        _ => new UserChatMessage(turn.Content),
+    };
+
+    private static ProviderJobDetails ParseJobDetails(JsonElement job)
+    {
+        JobHyperparameters? hyperparameters = null;
+        // method.<type>.hyperparameters, or the deprecated top-level hyperparameters.
+        JsonElement chosen = default;
+        if (job.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.Object && OptionalString(method, "type") is { } type
+            && method.TryGetProperty(type, out var typed) && typed.ValueKind == JsonValueKind.Object
+            && typed.TryGetProperty("hyperparameters", out var h) && h.ValueKind == JsonValueKind.Object)
+            chosen = h;
+        else if (job.TryGetProperty("hyperparameters", out var top) && top.ValueKind == JsonValueKind.Object)
+            chosen = top;
+        if (chosen.ValueKind == JsonValueKind.Object)
+        {
+            var epochs = OptionalNumber(chosen, "n_epochs");
+            var batch = OptionalNumber(chosen, "batch_size");
+            var rate = OptionalNumber(chosen, "learning_rate_multiplier");
+            if (epochs is not null || batch is not null || rate is not null)
+                hyperparameters = new JobHyperparameters((int?)epochs, (int?)batch, rate);
+        }
+
+        var resultFiles = job.TryGetProperty("result_files", out var files) && files.ValueKind == JsonValueKind.Array
+            ? files.EnumerateArray().Where(f => f.ValueKind == JsonValueKind.String).Select(f => f.GetString()!).ToList()
+            : [];
+        DateTimeOffset? estimatedFinish = OptionalNumber(job, "estimated_finish") is { } finish ? DateTimeOffset.FromUnixTimeSeconds((long)finish) : null;
+        Dictionary<string, string>? metadata = null;
+        if (job.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            metadata = meta.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!);
+        return new ProviderJobDetails(hyperparameters, resultFiles, estimatedFinish, metadata);
+    }
+
+    private static JobCheckpoint ParseCheckpoint(JsonElement item)
+    {
+        var metrics = item.TryGetProperty("metrics", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        double? Metric(string name) => metrics.ValueKind == JsonValueKind.Object ? OptionalNumber(metrics, name) : null;
+        return new JobCheckpoint(
+            Id: item.GetProperty("id").GetString()!,
+            CreatedAt: DateTimeOffset.FromUnixTimeSeconds(item.GetProperty("created_at").GetInt64()),
+            FineTunedModelCheckpoint: OptionalString(item, "fine_tuned_model_checkpoint") ?? "",
+            StepNumber: (int)(OptionalNumber(item, "step_number") ?? Metric("step") ?? 0),
+            Metrics: new JobCheckpointMetrics(
+                Metric("train_loss"), Metric("train_mean_token_accuracy"), Metric("valid_loss"),
+                Metric("valid_mean_token_accuracy"), Metric("full_valid_loss"), Metric("full_valid_mean_token_accuracy")));
+    }
+
+    private static double? OptionalNumber(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) ? number : null;
+
+    private async Task<ProviderJob> ActOnJobAsync(string providerJobId, string action, CancellationToken cancellationToken)
+    {
+        using var json = await SendAsync("POST", $"{_jobsUrl}/{providerJobId}/{action}", null, null, cancellationToken);
+        return ParseJob(json.RootElement);
+    }
+
+    private async Task<JsonDocument> SendAsync(string method, string url, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        using var message = _fineTuning.Pipeline.CreateMessage();
+        message.Request.Method = method;
+        message.Request.Uri = new Uri(url);
+        message.Request.Headers.Set("Accept", "application/json");
+        if (idempotencyKey is not null) message.Request.Headers.Set("Idempotency-Key", idempotencyKey);
+        if (body is not null)
+        {
+            message.Request.Headers.Set("Content-Type", "application/json");
+            message.Request.Content = BinaryContent.Create(BinaryData.FromString(body.ToJsonString()));
+        }
+        message.Apply(new RequestOptions { CancellationToken = cancellationToken });
+
+        await _fineTuning.Pipeline.SendAsync(message);
+        var response = message.Response!;
+        if (response.IsError) throw new ClientResultException(response);
+        return JsonDocument.Parse(response.Content);
+    }
+
+    private static JsonObject MethodJson(JobMethod method)
+    {
+        var hyperparameters = new JsonObject();
+        var chosen = method.Hyperparameters;
+        hyperparameters["n_epochs"] = chosen?.NEpochs is { } epochs ? epochs : "auto";
+        hyperparameters["batch_size"] = chosen?.BatchSize is { } batch ? batch : "auto";
+        hyperparameters["learning_rate_multiplier"] = chosen?.LearningRateMultiplier is { } rate ? rate : "auto";
+        return new JsonObject
+        {
+            ["type"] = method.Type,
+            [method.Type] = new JsonObject { ["hyperparameters"] = hyperparameters },
+        };
+    }
+
+    private static ProviderJob ParseJob(JsonElement job)
+    {
+        JobError? error = null;
+        if (job.TryGetProperty("error", out var errorJson) && errorJson.ValueKind == JsonValueKind.Object
+            && errorJson.TryGetProperty("message", out var errorMessage) && errorMessage.ValueKind == JsonValueKind.String)
+        {
+            error = new JobError(OptionalString(errorJson, "code"), errorMessage.GetString()!, OptionalString(errorJson, "param"));
+        }
+        return new ProviderJob(
+            Id: job.GetProperty("id").GetString()!,
+            Status: job.GetProperty("status").GetString()!,
+            Model: job.GetProperty("model").GetString()!,
+            FineTunedModel: OptionalString(job, "fine_tuned_model"),
+            TrainedTokens: job.TryGetProperty("trained_tokens", out var tokens) && tokens.ValueKind == JsonValueKind.Number ? tokens.GetInt64() : null,
+            FinishedAt: job.TryGetProperty("finished_at", out var finished) && finished.ValueKind == JsonValueKind.Number
+                ? DateTimeOffset.FromUnixTimeSeconds(finished.GetInt64()) : null,
+            Error: error)
+        {
+            Details = ParseJobDetails(job),
+            CreatedAt = OptionalNumber(job, "created_at") is { } created ? DateTimeOffset.FromUnixTimeSeconds((long)created) : null,
+            TrainingFileId = OptionalString(job, "training_file"),
+            ValidationFileId = OptionalString(job, "validation_file"),
+            Suffix = OptionalString(job, "user_provided_suffix"),
+            Seed = OptionalNumber(job, "seed") is { } seed ? (int)seed : null,
+            MethodType = job.TryGetProperty("method", out var method) && method.ValueKind == JsonValueKind.Object ? OptionalString(method, "type") : null,
+        };
+    }
+
+    private static JobEvent ParseEvent(JsonElement item) => new(
+        Id: item.GetProperty("id").GetString()!,
+        CreatedAt: DateTimeOffset.FromUnixTimeSeconds(item.GetProperty("created_at").GetInt64()),
+        Level: OptionalString(item, "level") ?? "info",
+        Type: OptionalString(item, "type") ?? "message",
+        Message: OptionalString(item, "message") ?? "",
+        Data: item.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object ? data.Clone() : null);
+
+    private static string? OptionalString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

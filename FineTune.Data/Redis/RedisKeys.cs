@@ -1,0 +1,53 @@
+namespace FineTune.Data;
+
+// Every Redis key the Api and the Worker use, in one place, so they agree on them.
+public static class RedisKeys
+{
+
+    public const string ActiveJobs = "finetune:jobs:active";
+    public const string AllJobs = "finetune:jobs:all";
+    public static string Job(string jobId) => $"finetune:job:{jobId}";
+    public static string JobEvents(string jobId) => $"finetune:job:{jobId}:events";
+    public static string JobEventIndex(string jobId) => $"finetune:job:{jobId}:event-index";
+    public static string JobLease(string jobId) => $"finetune:job:{jobId}:lease";
+
+    // Provider connections; their keys are encrypted with KeyRing.ProviderSecrets (ServiceDefaults), whose
+    // keys live in Redis too, as do the Web's cookie keys: the pub/sub channels are in RedisChannels.
+    public static string Connection(string connectionId) => $"finetune:connection:{connectionId}";
+    public static string WorkspaceConnections(string workspaceId) => $"finetune:workspace:{workspaceId}:connections";
+
+    public const string AllDatasets = "finetune:datasets:all";
+    public static string Dataset(string datasetId) => $"finetune:dataset:{datasetId}";
+
+    public static string JobIdempotencyKey(string userId, string key) => $"finetune:idempotency:{userId}:{key}";
+
+    public static string Token(string tokenHash) => $"finetune:token:{tokenHash}";
+    public static string UserTokens(string userId) => $"finetune:user:{userId}:tokens";
+    public static string User(string userId) => $"finetune:user:{userId}";
+    public static string UserByEmail(string normalizedEmail) => $"finetune:user-by-email:{normalizedEmail}";
+    public static string UserByOidcSubject(string issuer, string subject) =>
+        $"finetune:user-by-oidc:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(issuer)))[..16]}:{subject}";
+    public static string SignInFailures(string normalizedEmail) => $"finetune:sign-in-failures:{normalizedEmail}";
+
+    public static string Workspace(string workspaceId) => $"finetune:workspace:{workspaceId}";
+    public static string WorkspaceMembers(string workspaceId) => $"finetune:workspace:{workspaceId}:members";
+    public static string UserWorkspaces(string userId) => $"finetune:user:{userId}:workspaces";
+    public static string WorkspaceJobs(string workspaceId) => $"finetune:workspace:{workspaceId}:jobs";
+    public static string WorkspaceDatasets(string workspaceId) => $"finetune:workspace:{workspaceId}:datasets";
+    public static string Invitation(string tokenHash) => $"finetune:invitation:{tokenHash}";
+    public static string WorkspaceInvitations(string workspaceId) => $"finetune:workspace:{workspaceId}:invitations";
+
+    // Governance: audit log, budgets and usage, approvals, watchers, notifications, webhooks.
+    public static string WorkspaceAudit(string workspaceId) => $"finetune:workspace:{workspaceId}:audit";
+    public static string WorkspaceBudget(string workspaceId) => $"finetune:workspace:{workspaceId}:budget";
+    public static string WorkspaceUsage(string workspaceId, string month) => $"finetune:workspace:{workspaceId}:usage:{month}";
+    public static string WorkspaceWebhook(string workspaceId) => $"finetune:workspace:{workspaceId}:webhook";
+    public static string JobDecision(string jobId) => $"finetune:job:{jobId}:decision";
+    public static string JobWatchers(string jobId) => $"finetune:job:{jobId}:watchers";
+    public static string JobNotified(string jobId) => $"finetune:job:{jobId}:notified";
+    public static string UserNotifications(string userId) => $"finetune:user:{userId}:notifications";
+    public static string UserNotificationData(string userId) => $"finetune:user:{userId}:notifications:data";
+    public static string UserUnreadNotifications(string userId) => $"finetune:user:{userId}:notifications:unread";
+    public const string WebhookOutbox = "finetune:webhooks:outbox";
+    public const string WebhookOutboxChannel = "finetune:webhooks:outbox-added";
+}

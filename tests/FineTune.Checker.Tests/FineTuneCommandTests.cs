@@ -1,0 +1,84 @@
+using System.Text.Json;
+using FineTune.Cli;
+
+namespace FineTune.Checker.Tests;
+
+public sealed class FineTuneCommandTests
+{
+    private static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "samples");
+
+    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await FineTuneCommand.RunAsync(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task A_valid_file_exits_0_with_a_summary()
+    {
+        var file = Path.Combine(Samples, "capitals-train.jsonl");
+
+        var (exit, output, _) = await Run("validate", file, "--model", "gpt-4.1");
+
+        Assert.Equal(FineTuneCommand.Valid, exit);
+        Assert.Contains($"{file}: valid: 24 chat examples, 0 errors", output);
+        Assert.Contains("tokens (o200k_base)", output);
+        Assert.Contains("estimate (openai gpt-4.1)", output);
+    }
+
+    [Fact]
+    public async Task An_invalid_file_exits_1_listing_errors_as_file_line_code_message()
+    {
+        var file = Path.Combine(Samples, "capitals-with-errors.jsonl");
+
+        var (exit, output, _) = await Run("validate", file);
+
+        Assert.Equal(FineTuneCommand.Invalid, exit);
+        var lines = output.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith($"{file}:2: invalid_json: "));
+        Assert.Contains(lines, l => l.StartsWith($"{file}:4: unrecognized_role: \"human\" is not a role"));
+        Assert.Contains(lines, l => l.StartsWith($"{file}:7: too_few_examples: "));
+        Assert.Contains($"{file}: INVALID: 7 chat examples, 6 errors", output);
+    }
+
+    [Fact]
+    public async Task Json_output_is_the_report()
+    {
+        var (exit, output, _) = await Run("validate", Path.Combine(Samples, "capitals-with-errors.jsonl"), "--json");
+
+        Assert.Equal(FineTuneCommand.Invalid, exit);
+        using var report = JsonDocument.Parse(output);
+        Assert.False(report.RootElement.GetProperty("valid").GetBoolean());
+        Assert.Equal(2, report.RootElement.GetProperty("errors")[0].GetProperty("line").GetInt32());
+        Assert.Equal("invalid_json", report.RootElement.GetProperty("errors")[0].GetProperty("code").GetString());
+        Assert.True(report.RootElement.TryGetProperty("tokens", out _));
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("check", "x.jsonl")]
+    [InlineData("validate")]
+    [InlineData("validate", "a.jsonl", "b.jsonl")]
+    [InlineData("validate", "a.jsonl", "--model")]
+    [InlineData("validate", "a.jsonl", "--fast")]
+    [InlineData("validate", "capitals-train.jsonl", "--model", "gpt-2")]
+    [InlineData("validate", "does-not-exist.jsonl")]
+    public async Task Usage_errors_exit_2_with_a_reason(params string[] args)
+    {
+        var (exit, _, error) = await Run(args);
+
+        Assert.Equal(FineTuneCommand.UsageError, exit);
+        Assert.StartsWith(args.Length == 0 ? "Usage:" : "finetune: ", error);
+    }
+
+    [Fact]
+    public async Task Help_exits_0()
+    {
+        var (exit, output, _) = await Run("--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("finetune validate FILE", output);
+    }
+}
