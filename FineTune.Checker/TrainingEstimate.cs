@@ -1,6 +1,8 @@
 namespace FineTune.Checker;
 
-// How long and how costly a supervised job on a dataset would be, by the OpenAI cookbook's rules.
+// How long and how costly a supervised job on a dataset would be, by the OpenAI cookbook's rules, and
+// "auto" hyperparameters resolved as OpenAI resolves them: the Api's estimate and the LocalProvider's
+// training both use these, so what a job reports is what was estimated.
 public static class TrainingEstimate
 {
     public const int TargetEpochs = 3;
@@ -20,6 +22,13 @@ public static class TrainingEstimate
             return Math.Max(MinDefaultEpochs, MaxTargetExamples / exampleCount);
         return TargetEpochs;
     }
+
+    // OpenAI picks a batch of about 0.2% of the examples (1 to 256, never more than there are).
+    public static int DefaultBatchSize(int exampleCount) =>
+        Math.Max(1, Math.Min(Math.Clamp((int)Math.Round(exampleCount * 0.002), 1, 256), exampleCount));
+
+    // The multiplier OpenAI applies to small files when none is given.
+    public const double DefaultLearningRateMultiplier = 2;
 
     public static DatasetEstimate Estimate(ModelEntry model, int exampleCount, long billableTokens, int? epochs = null)
     {

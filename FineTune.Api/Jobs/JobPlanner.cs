@@ -12,21 +12,14 @@ public static class JobPlanner
     public const int MaxMetadataKeyLength = 64;
     public const int MaxMetadataValueLength = 512;
 
-    // The multiplier OpenAI applies to small files when none is given (and the LocalProvider's default).
-    public const double DefaultLearningRateMultiplier = 2;
-
-    // OpenAI picks a batch of about 0.2% of the examples (1 to 256) when none is given.
-    public static int DefaultBatchSize(int exampleCount) =>
-        Math.Max(1, Math.Min(Math.Clamp((int)Math.Round(exampleCount * 0.002), 1, 256), exampleCount));
-
     public static JobEstimate Estimate(string model, DatasetRecord training, JobMethod? method, ModelCatalog catalog, TimeProvider time, DateOnly? fineTuningEnds)
     {
         var chosen = method?.Hyperparameters ?? new JobHyperparameters();
         var examples = training.Report.ExampleCount;
         var resolved = new JobHyperparameters(
             NEpochs: chosen.NEpochs ?? TrainingEstimate.DefaultEpochs(examples),
-            BatchSize: chosen.BatchSize ?? DefaultBatchSize(examples),
-            LearningRateMultiplier: chosen.LearningRateMultiplier ?? DefaultLearningRateMultiplier);
+            BatchSize: chosen.BatchSize ?? TrainingEstimate.DefaultBatchSize(examples),
+            LearningRateMultiplier: chosen.LearningRateMultiplier ?? TrainingEstimate.DefaultLearningRateMultiplier);
         var stepsPerEpoch = examples == 0 ? 0 : (examples + resolved.BatchSize!.Value - 1) / resolved.BatchSize.Value;
         var billable = training.Report.Tokens?.Billable ?? 0;
 

@@ -92,17 +92,17 @@ public sealed class JobRunner(
         {
             var loaded = await LoadAsync(job, request.ValidationFile, "validation", cancellationToken);
             if (loaded is null) return null;
-            validation = loaded;
+            validation = loaded.Examples;
         }
 
-        var settings = Resolve(request, training.Count, job.Seed);
-        var run = new TrainingRun(training, validation, settings);
+        var settings = Resolve(request, training.Examples.Count, job.Seed);
+        var run = new TrainingRun(training.Examples, validation, settings);
         var modelName = $"ft:{request.Model}:{ModelRegistry.Organization}:{request.Suffix}:{OpenAIIds.New("", 8)}";
         job.Resolve(settings, modelName);
         if (!job.TryMove(JobStatus.ValidatingFiles, JobStatus.Queued, "Files validated, moving job to queued state")) return null;
         logger.LogInformation("Job {JobId} validated {ExampleCount} examples: {Epochs} epochs of {StepsPerEpoch} steps",
-            job.Id, training.Count, settings.Epochs, run.StepsPerEpoch);
-        return new JobTraining(run, modelName);
+            job.Id, training.Examples.Count, settings.Epochs, run.StepsPerEpoch);
+        return new JobTraining(run, modelName, training.BillableTokens * settings.Epochs);
     }
 
     // A job that was queued, running or paused when the previous process stopped: the same run,
@@ -121,17 +121,20 @@ public sealed class JobRunner(
         {
             var loaded = await LoadAsync(job, validationFile, "validation", cancellationToken);
             if (loaded is null) return null;
-            validation = loaded;
+            validation = loaded.Examples;
         }
-        var run = new TrainingRun(training, validation, settings);
+        var run = new TrainingRun(training.Examples, validation, settings);
         if (job.LatestCheckpoint is { } checkpoint && models.FindFineTuned(checkpoint.FineTunedModelCheckpoint) is { } saved)
             run.RestoreFrom(saved.Model, checkpoint.StepNumber);
         logger.LogInformation("Job {JobId} restored at step {Step} of {TotalSteps}", job.Id, run.CompletedSteps, run.TotalSteps);
-        return new JobTraining(run, modelName);
+        return new JobTraining(run, modelName, training.BillableTokens * settings.Epochs);
     }
 
+    // A checked file's examples, and its billable tokens per epoch as the dataset checker counts them (o200k).
+    private sealed record CheckedFile(IReadOnlyList<TrainingExample> Examples, long BillableTokens);
+
     // kind is "training" or "validation"; OpenAI names the failing parameter and error after it.
-    private async Task<IReadOnlyList<TrainingExample>?> LoadAsync(FineTuningJob job, string fileId, string kind, CancellationToken cancellationToken)
+    private async Task<CheckedFile?> LoadAsync(FineTuningJob job, string fileId, string kind, CancellationToken cancellationToken)
     {
         var param = $"{kind}_file";
         var code = $"invalid_{kind}_file";
@@ -142,7 +145,11 @@ public sealed class JobRunner(
         }
 
         var isDpo = job.Request.Method == MethodTypes.Dpo;
-        var checkOptions = new DatasetCheckOptions { Format = isDpo ? DatasetValidator.FormatPreference : DatasetValidator.FormatChat };
+        var checkOptions = new DatasetCheckOptions
+        {
+            Format = isDpo ? DatasetValidator.FormatPreference : DatasetValidator.FormatChat,
+            Model = job.Request.Model,
+        };
         DatasetReport report;
         await using (var content = files.OpenRead(file))
             report = await DatasetValidator.ValidateAsync(content, checkOptions, cancellationToken);
@@ -160,18 +167,17 @@ public sealed class JobRunner(
             var examples = isDpo
                 ? await TrainingData.LoadPreferencesAsync(content, cancellationToken)
                 : await TrainingData.LoadAsync(content, cancellationToken);
-            if (examples.Count > 0) return examples;
+            if (examples.Count > 0) return new CheckedFile(examples, report.Tokens?.Billable ?? 0);
         }
         job.Fail(new JobErrorObject(code, $"The {kind} file {fileId} has no assistant message with a non-zero weight to learn from.", param));
         return null;
     }
 
-    // "auto" as OpenAI resolves it for small files: a few epochs, a batch of about 0.2% of the
-    // examples, and a multiplier of 2.
+    // "auto" as OpenAI resolves it, by the same rule as FineTune's estimate.
     private static TrainingSettings Resolve(JobRequest request, int exampleCount, int seed) => new(
-        Epochs: request.NEpochs ?? (exampleCount <= 1_000 ? 3 : exampleCount <= 10_000 ? 2 : 1),
-        BatchSize: Math.Min(request.BatchSize ?? Math.Clamp((int)Math.Round(exampleCount * 0.002), 1, 256), exampleCount),
-        LearningRateMultiplier: request.LearningRateMultiplier ?? 2,
+        Epochs: request.NEpochs ?? TrainingEstimate.DefaultEpochs(exampleCount),
+        BatchSize: Math.Min(request.BatchSize ?? TrainingEstimate.DefaultBatchSize(exampleCount), exampleCount),
+        LearningRateMultiplier: request.LearningRateMultiplier ?? TrainingEstimate.DefaultLearningRateMultiplier,
         Seed: seed,
         Beta: request.Beta ?? 0.1,
         Method: request.Method);
@@ -223,7 +229,7 @@ public sealed class JobRunner(
         var resultFile = await files.SaveAsync(csv, "step_metrics.csv", "fine-tune-results", cancellationToken);
         // Registered before the job says succeeded, so a client that sees success can use the model.
         models.Add(new FineTunedModel(training.ModelName, job.Request.Model, time.GetUtcNow(), run.Model));
-        if (!job.Succeed(training.ModelName, run.TrainedTokens, resultFile.Id))
+        if (!job.Succeed(training.ModelName, training.TrainedTokens, resultFile.Id))
         {
             models.Remove(training.ModelName);
             return;

@@ -52,6 +52,25 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     }
 
     [Fact]
+    public async Task A_job_trains_the_epochs_and_reports_the_trained_tokens_its_estimate_said()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
+        var estimate = await EstimateAsync(api, new JobEstimateRequest(dataset.Id, "gpt-4.1-mini"));
+        Assert.Equal(4, estimate.Resolved.NEpochs); // 24 examples: raised from 3 so the file is seen about 100 times
+
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Seed: 5), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var finished = await ApiCalls.WaitUntilTerminalAsync(api, job.Id, JobDeadline, () => stack.Logs);
+
+        Assert.Equal(JobStatus.Succeeded, finished.Status);
+        Assert.Equal(estimate.Resolved.NEpochs, finished.ResolvedHyperparameters?.NEpochs);
+        Assert.Equal(estimate.Resolved.BatchSize, finished.ResolvedHyperparameters?.BatchSize);
+        Assert.Equal(estimate.TrainedTokens, finished.TrainedTokens);
+    }
+
+    [Fact]
     public async Task A_suffix_over_64_characters_or_too_many_metadata_pairs_are_refused()
     {
         using var api = stack.CreateApiClient();
