@@ -23,10 +23,12 @@ var api = builder.AddProject<Projects.FineTune_Api>("api")
 builder.AddProject<Projects.FineTune_Worker>("worker")
     .WithRedis(redis)
     .WithProvider(provider)
+    .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.FineTune_Web>("web")
     .WithRedis(redis)
+    .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WithReference(api).WaitFor(api)
     .WithSingleSignOn(builder.Configuration)
     .WithExternalHttpEndpoints()

@@ -45,7 +45,7 @@ public static class Extensions
 
         builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
         // The server connection's client is also the FineTuningProvider singleton.
-        builder.Services.AddKeyRing(KeyRing.ProviderSecrets);
+        builder.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ConnectionLookup>();

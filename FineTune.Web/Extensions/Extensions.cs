@@ -42,7 +42,7 @@ public static class Extensions
         services.AddAuthorization();
         services.AddCascadingAuthenticationState();
 
-        services.AddKeyRing(KeyRing.WebCookies);
+        builder.AddKeyRing(KeyRing.WebCookies);
 
         builder.AddApiClient();
         builder.AddDatasetFiles();

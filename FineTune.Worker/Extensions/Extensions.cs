@@ -46,7 +46,7 @@ public static class Extensions
                 return new FineTuningProvider(options, [new RequestBudgetPolicy(budgets.For(connectionId))]);
             };
         });
-        builder.Services.AddKeyRing(KeyRing.ProviderSecrets);
+        builder.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
 
         builder.Services.AddHostedService<JobPoller>();

@@ -31,6 +31,7 @@ var api = await services.StartServiceAsync("FineTune.Api", new()
 var web = await services.StartServiceAsync("FineTune.Web", new()
 {
     ["ConnectionStrings__redis"] = redisConnection,
+    ["FineTune__DataDirectory"] = services.DataDirectory,
     ["services__api__http__0"] = api.ToString().TrimEnd('/'),
 });
 

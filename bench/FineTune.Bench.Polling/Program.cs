@@ -71,6 +71,7 @@ await services.StartServiceAsync("FineTune.Worker", new()
 {
     ["ConnectionStrings__redis"] = redisConnection,
     ["FineTune__Provider__Endpoint"] = endpoint,
+    ["FineTune__DataDirectory"] = services.DataDirectory,
     ["FineTune__Worker__PollInterval"] = pollInterval.ToString("c"),
     ["FineTune__Worker__SlowPollInterval"] = slowInterval.ToString("c"),
     ["FineTune__Worker__LeaseDuration"] = (slowInterval * 3).ToString("c"),

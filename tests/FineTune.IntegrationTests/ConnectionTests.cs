@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FineTune.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace FineTune.IntegrationTests;
@@ -187,6 +188,35 @@ public sealed class ConnectionTests(FineTuneStack<GarnetRedisServer> stack) : IC
         var theirsBody = await theirs.Content.ReadAsStringAsync();
         Assert.Contains("connectionId", theirsBody);
         Assert.Equal((await missing.Content.ReadAsStringAsync()).Replace("conn_0000000000000000", "ID"), theirsBody.Replace(connection.Id, "ID"));
+    }
+
+    [Fact]
+    public async Task The_key_ring_is_encrypted_at_rest_and_its_certificate_stays_out_of_Redis()
+    {
+        var owner = await TestAccounts.RegisterAsync(Api, "Keeper");
+        using var client = owner.Client(Api);
+        await CreateAsync(client, new ProviderConnectionRequest(
+            "Encrypted", ProviderConnectionKind.OpenAICompatible, stack.ProviderEndpoint, "sk-at-rest-" + Guid.NewGuid().ToString("N")));
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var ring = await redis.GetDatabase().ListRangeAsync(KeyRing.ProviderSecrets.RedisKey);
+        Assert.NotEmpty(ring);
+        Assert.All(ring, element =>
+        {
+            // Data Protection writes a key's secret as <masterKey> only when no encryptor is set.
+            Assert.Contains("<encryptedSecret", element.ToString());
+            Assert.DoesNotContain("<masterKey", element.ToString());
+        });
+
+        var certificate = Path.Combine(stack.DataDirectory, KeyRingCertificate.FileName);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(certificate));
+        var certificateText = Convert.ToBase64String(await File.ReadAllBytesAsync(certificate));
+        var dump = await RedisDump.AllValuesAsync(redis);
+        Assert.DoesNotContain(certificateText[..64], dump);
+        foreach (var file in Directory.EnumerateFiles(stack.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain("<masterKey", await File.ReadAllTextAsync(file));
+        }
     }
 
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value, FineTuneJson.Options), Encoding.UTF8, "application/json");

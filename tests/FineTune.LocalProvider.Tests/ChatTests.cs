@@ -11,7 +11,7 @@ public sealed class TrainedModelServer : LocalProviderServer, IAsyncLifetime
     public async Task InitializeAsync()
     {
         var fileId = await UploadAsync(SampleData.GeographyJsonl());
-        var job = await CreateJobAsync(new { model = "gpt-4.1-mini", training_file = fileId, suffix = "", seed = 9 });
+        var job = await CreateJobAsync(new { model = "gpt-4.1-mini", training_file = fileId, suffix = "", seed = 9, method = SampleData.ThreeEpochs });
         var done = await WaitForStatusAsync(job.GetProperty("id").GetString()!, "succeeded");
         Model = done.GetProperty("fine_tuned_model").GetString()!;
     }

@@ -117,7 +117,7 @@ public sealed class FidelityTests(TrainedModelServer server) : IClassFixture<Tra
     {
         var training = await server.UploadAsync(SampleData.GeographyJsonl());
         var validation = await server.UploadAsync(SampleData.Jsonl(SampleData.Geography.Skip(10)), "valid.jsonl");
-        var created = await server.CreateJobAsync(new { model = "gpt-4o-mini", training_file = training, validation_file = validation, seed = 2 });
+        var created = await server.CreateJobAsync(new { model = "gpt-4o-mini", training_file = training, validation_file = validation, seed = 2, method = SampleData.ThreeEpochs });
         var job = await server.WaitForStatusAsync(created.GetProperty("id").GetString()!, "succeeded", "failed");
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
 

@@ -27,18 +27,18 @@ public sealed class FineTuningJobTests(LocalProviderServer server) : IClassFixtu
         Assert.True(job.GetProperty("trained_tokens").GetInt64() > 0);
         Assert.True(job.GetProperty("finished_at").GetInt64() >= job.GetProperty("created_at").GetInt64());
         var hyperparameters = job.GetProperty("method").GetProperty("supervised").GetProperty("hyperparameters");
-        Assert.Equal(3, hyperparameters.GetProperty("n_epochs").GetInt32());
+        Assert.Equal(5, hyperparameters.GetProperty("n_epochs").GetInt32()); // "auto": 20 examples are seen about 100 times
         Assert.Equal(1, hyperparameters.GetProperty("batch_size").GetInt32());
 
         var resultFile = job.GetProperty("result_files")[0].GetString()!;
         BinaryData csv = await server.OpenAI.GetOpenAIFileClient().DownloadFileAsync(resultFile);
         var rows = csv.ToString().Trim().Split('\n');
         Assert.Equal("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy", rows[0]);
-        Assert.Equal(61, rows.Length);
+        Assert.Equal(101, rows.Length);
 
         var checkpoints = await server.GetJsonAsync($"v1/fine_tuning/jobs/{jobId}/checkpoints");
         var names = checkpoints.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("fine_tuned_model_checkpoint").GetString()).ToList();
-        Assert.Equal([$"{model}:ckpt-step-60", $"{model}:ckpt-step-40", $"{model}:ckpt-step-20"], names);
+        Assert.Equal([$"{model}:ckpt-step-100", $"{model}:ckpt-step-80", $"{model}:ckpt-step-60"], names);
 
         var models = await server.GetJsonAsync("v1/models");
         var modelIds = models.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
@@ -49,7 +49,7 @@ public sealed class FineTuningJobTests(LocalProviderServer server) : IClassFixtu
     [Fact]
     public async Task Events_come_newest_first_and_page_backwards_with_after()
     {
-        var jobId = (await server.CreateJobAsync(new { model = "gpt-4.1-mini", training_file = await server.UploadAsync(SampleData.GeographyJsonl()) }))
+        var jobId = (await server.CreateJobAsync(new { model = "gpt-4.1-mini", training_file = await server.UploadAsync(SampleData.GeographyJsonl()), method = SampleData.ThreeEpochs }))
             .GetProperty("id").GetString()!;
         await server.WaitForStatusAsync(jobId, "succeeded");
 

@@ -61,7 +61,7 @@ public sealed class JobControlTests(SlowLocalProviderServer server) : IClassFixt
     private async Task<string> StartJobAsync(int seed)
     {
         var fileId = await server.UploadAsync(SampleData.GeographyJsonl());
-        var job = await server.CreateJobAsync(new { model = "gpt-4o-mini", training_file = fileId, seed });
+        var job = await server.CreateJobAsync(new { model = "gpt-4o-mini", training_file = fileId, seed, method = SampleData.ThreeEpochs });
         return job.GetProperty("id").GetString()!;
     }
 

@@ -19,7 +19,7 @@ public sealed class PersistenceTests : IDisposable
         using (var first = Start(stepDelay: TimeSpan.Zero))
         {
             var fileId = await first.UploadAsync(SampleData.GeographyJsonl());
-            jobId = (await first.CreateJobAsync(new { model = "gpt-4o-mini", training_file = fileId, suffix = "kept", seed = 3 }, key))
+            jobId = (await first.CreateJobAsync(new { model = "gpt-4o-mini", training_file = fileId, suffix = "kept", seed = 3, method = SampleData.ThreeEpochs }, key))
                 .GetProperty("id").GetString()!;
             jobBefore = await first.WaitForStatusAsync(jobId, "succeeded");
             model = jobBefore.GetProperty("fine_tuned_model").GetString()!;
@@ -53,7 +53,7 @@ public sealed class PersistenceTests : IDisposable
         using (var first = Start(stepDelay: TimeSpan.FromMilliseconds(30)))
         {
             fileId = await first.UploadAsync(SampleData.GeographyJsonl());
-            jobId = (await first.CreateJobAsync(new { model = "gpt-4.1-nano", training_file = fileId, seed = 21 })).GetProperty("id").GetString()!;
+            jobId = (await first.CreateJobAsync(new { model = "gpt-4.1-nano", training_file = fileId, seed = 21, method = SampleData.ThreeEpochs })).GetProperty("id").GetString()!;
             await WaitForStepAsync(first, jobId, 25);
         }
 
@@ -65,7 +65,7 @@ public sealed class PersistenceTests : IDisposable
         var resumed = Losses(events);
         Assert.Equal(Enumerable.Range(1, 60), resumed.Select(pair => pair.Step));
 
-        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4.1-nano", training_file = fileId, seed = 21 })).GetProperty("id").GetString()!;
+        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4.1-nano", training_file = fileId, seed = 21, method = SampleData.ThreeEpochs })).GetProperty("id").GetString()!;
         await second.WaitForStatusAsync(uninterrupted, "succeeded");
         Assert.Equal(Losses(await second.GetAllEventsAsync(uninterrupted)).Select(p => p.Loss), resumed.Select(p => p.Loss));
 
@@ -83,7 +83,7 @@ public sealed class PersistenceTests : IDisposable
         using (var first = Start(stepDelay: TimeSpan.FromMilliseconds(30)))
         {
             fileId = await first.UploadAsync(SampleData.GeographyJsonl());
-            jobId = (await first.CreateJobAsync(new { model = "gpt-4o", training_file = fileId, seed = 8 })).GetProperty("id").GetString()!;
+            jobId = (await first.CreateJobAsync(new { model = "gpt-4o", training_file = fileId, seed = 8, method = SampleData.ThreeEpochs })).GetProperty("id").GetString()!;
             await WaitForStepAsync(first, jobId, 4);
             var (status, _) = await first.PostAsync($"v1/fine_tuning/jobs/{jobId}/pause");
             Assert.Equal(200, status);

@@ -7,7 +7,7 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
 {
     public const string AdminToken = "integration-admin-token";
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-it-").FullName;
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("finetune-it-").FullName;
     private readonly List<ServiceProcess> _services = [];
 
     public TRedis Redis { get; } = new();
@@ -20,7 +20,7 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
     {
         LocalProvider = await StartAsync("FineTune.LocalProvider", new()
         {
-            ["FineTune__DataDirectory"] = Path.Combine(_dataDirectory, "localprovider"),
+            ["FineTune__DataDirectory"] = Path.Combine(DataDirectory, "localprovider"),
             ["LocalProvider__StepDelay"] = "00:00:00.020",
         });
         Api = await StartAsync("FineTune.Api", new Dictionary<string, string>
@@ -28,12 +28,13 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
             ["FineTune__Bootstrap__AdminToken"] = AdminToken,
-            ["FineTune__DataDirectory"] = _dataDirectory,
+            ["FineTune__DataDirectory"] = DataDirectory,
         }.Concat(ApiSettings).ToDictionary());
         Worker = await StartAsync("FineTune.Worker", new()
         {
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
+            ["FineTune__DataDirectory"] = DataDirectory,
             ["FineTune__Worker__PollInterval"] = "00:00:00.200",
             // A test job runs for a second or two: it must not wait out a slow poll while it validates.
             ["FineTune__Worker__SlowPollInterval"] = "00:00:00.200",
@@ -68,6 +69,6 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
     {
         foreach (var service in _services) await service.DisposeAsync();
         await Redis.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
+        Directory.Delete(DataDirectory, recursive: true);
     }
 }

@@ -52,6 +52,7 @@ public sealed class LivePathStack : IAsyncDisposable
                 stack.Web = await stack.StartAsync("FineTune.Web", new()
                 {
                     ["ConnectionStrings__redis"] = stack.Redis.ConnectionString,
+                    ["FineTune__DataDirectory"] = stack._dataDirectory,
                     ["services__api__http__0"] = stack.Api.BaseAddress.ToString().TrimEnd('/'),
                 });
             }
@@ -71,6 +72,7 @@ public sealed class LivePathStack : IAsyncDisposable
     {
         ["ConnectionStrings__redis"] = stack.Redis.ConnectionString,
         ["FineTune__Provider__Endpoint"] = stack.ProviderEndpoint,
+        ["FineTune__DataDirectory"] = stack._dataDirectory,
         ["FineTune__Worker__PollInterval"] = "00:00:00.200",
         ["FineTune__Worker__SlowPollInterval"] = "00:00:00.500",
         // Short, so that a killed worker's jobs move to the next one soon.

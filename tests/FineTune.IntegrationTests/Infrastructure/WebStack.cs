@@ -14,6 +14,7 @@ public sealed class WebStack : FineTuneStack<GarnetRedisServer>
         Web = await StartAsync("FineTune.Web", new Dictionary<string, string>
         {
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["FineTune__DataDirectory"] = DataDirectory,
             ["services__api__http__0"] = Api.BaseAddress.ToString().TrimEnd('/'),
             ["FineTune__Oidc__Authority"] = Provider.Issuer,
             ["FineTune__Oidc__ClientId"] = TestIdentityProvider.ClientId,
