@@ -5,6 +5,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 var dataDirectory = Path.GetFullPath(builder.Configuration["FineTune:DataDirectory"]
     ?? Path.Combine(builder.AppHostDirectory, "..", ".data"));
 var adminToken = AdminToken.FromConfigurationOrDataDirectory(builder.Configuration, dataDirectory);
+// Secret parameters: the dashboard masks them.
+var adminTokenParameter = builder.AddParameter("admin-token", adminToken, secret: true);
 
 // ConnectionStrings:redis when given, else a Redis container when a runtime answers, else Garnet.
 var redis = builder.AddFineTuneRedis(dataDirectory);
@@ -16,7 +18,7 @@ var api = builder.AddProject<Projects.FineTune_Api>("api")
     .WithRedis(redis)
     .WithProvider(provider)
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
-    .WithEnvironment("FineTune__Bootstrap__AdminToken", adminToken)
+    .WithEnvironment("FineTune__Bootstrap__AdminToken", adminTokenParameter)
     .WithSingleSignOn(builder.Configuration)
     .WithHttpHealthCheck("/health");
 

@@ -1,18 +1,30 @@
 namespace FineTune.Checker;
 
-// The models a dataset can be checked against: context limit and training price. Shaped for
-// configuration binding (section "FineTune:Models"), with OpenAI's published figures as defaults.
+// The model table: for each base model, its context limit, training price, whether it can be fine-tuned,
+// and what its provider announced about its end. The one table the checker, the estimate, the job form
+// and GET /api/models read; configuration (section "FineTune:Models") changes or adds entries, with
+// OpenAI's published figures as defaults.
 public sealed class ModelCatalog
 {
-    public const string DefaultModel = "gpt-4o-mini";
+    // The model a dataset is checked against, and the job form's first choice, when none is named.
+    public const string DefaultModel = "gpt-4.1-mini";
+
+    // OpenAI: new fine-tuning jobs end on 2027-01-06; fine-tuned gpt-4o, gpt-4o-mini, gpt-4.1 and
+    // gpt-4.1-mini models shut down on 2027-01-14.
+    private static readonly DateOnly OpenAIFineTuningEnds = new(2027, 1, 6);
+    private static readonly DateOnly OpenAIFineTunedShutdown = new(2027, 1, 14);
 
     public List<ModelEntry> Models { get; set; } =
     [
-        new() { Provider = "openai", Name = "gpt-4o", ContextTokens = 65_536, TrainingPricePerMillionTokens = 25m },
-        new() { Provider = "openai", Name = "gpt-4o-mini", ContextTokens = 65_536, TrainingPricePerMillionTokens = 3m },
-        new() { Provider = "openai", Name = "gpt-4.1", ContextTokens = 65_536, TrainingPricePerMillionTokens = 25m },
-        new() { Provider = "openai", Name = "gpt-4.1-mini", ContextTokens = 65_536, TrainingPricePerMillionTokens = 5m },
-        new() { Provider = "openai", Name = "gpt-4.1-nano", ContextTokens = 32_768, TrainingPricePerMillionTokens = 1.5m },
+        new() { Name = "gpt-4o", ContextTokens = 65_536, TrainingPricePerMillionTokens = 25m,
+            FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
+        new() { Name = "gpt-4o-mini", ContextTokens = 65_536, TrainingPricePerMillionTokens = 3m,
+            FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
+        new() { Name = "gpt-4.1", ContextTokens = 65_536, TrainingPricePerMillionTokens = 25m,
+            FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
+        new() { Name = "gpt-4.1-mini", ContextTokens = 65_536, TrainingPricePerMillionTokens = 5m,
+            FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
+        new() { Name = "gpt-4.1-nano", ContextTokens = 32_768, TrainingPricePerMillionTokens = 1.5m, FineTuningEndsDate = OpenAIFineTuningEnds },
     ];
 
     public static ModelCatalog Default { get; } = new();
@@ -55,4 +67,12 @@ public sealed class ModelEntry
 
     // Price per 1M trained tokens (tokens in the file x epochs); null where the provider does not bill by token.
     public decimal? TrainingPricePerMillionTokens { get; set; }
+
+    public bool FineTunable { get; set; } = true;
+
+    // The day models fine-tuned from this base stop answering, when the provider announced one.
+    public DateOnly? ShutdownDate { get; set; }
+
+    // The last day new fine-tuning jobs on this base are accepted, when announced.
+    public DateOnly? FineTuningEndsDate { get; set; }
 }

@@ -17,7 +17,7 @@ public static class FineTuneCommand
         Usage: finetune validate FILE [--model MODEL] [--json]
 
           FILE           a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
-          --model MODEL  the model to check against (context limit, price); default gpt-4o-mini
+          --model MODEL  the model to check against (context limit, price); default gpt-4.1-mini
           --json         print the full report as JSON instead of text
 
         Exit codes: 0 valid, 1 the dataset has errors, 2 usage error.

@@ -2,7 +2,7 @@ namespace FineTune.AppHost;
 
 // Where fine-tuning jobs run: the LocalProvider started by the AppHost, or an OpenAI-compatible
 // endpoint (with its key) given to it.
-public sealed record FineTuneProvider(IResourceBuilder<ProjectResource>? LocalProvider, string? Endpoint, string? ApiKey);
+public sealed record FineTuneProvider(IResourceBuilder<ProjectResource>? LocalProvider, string? Endpoint, IResourceBuilder<ParameterResource>? ApiKey);
 
 public static class ProviderExtensions
 {
@@ -11,7 +11,9 @@ public static class ProviderExtensions
     {
         if (builder.Configuration["FineTune:Provider:Endpoint"] is { } endpoint)
         {
-            return new FineTuneProvider(LocalProvider: null, endpoint, builder.Configuration["FineTune:Provider:ApiKey"] ?? "local");
+            // A secret parameter, so the dashboard masks the key.
+            var apiKey = builder.AddParameter("provider-api-key", builder.Configuration["FineTune:Provider:ApiKey"] ?? "local", secret: true);
+            return new FineTuneProvider(LocalProvider: null, endpoint, apiKey);
         }
 
         var localProvider = builder.AddProject<Projects.FineTune_LocalProvider>("localprovider")
@@ -23,14 +25,15 @@ public static class ProviderExtensions
     // Points a service at the provider, and makes it wait for the LocalProvider when that is the one.
     public static IResourceBuilder<ProjectResource> WithProvider(this IResourceBuilder<ProjectResource> service, FineTuneProvider provider)
     {
-        if (provider.LocalProvider is { } localProvider)
+        if (provider is { Endpoint: { } endpoint, ApiKey: { } apiKey })
         {
             return service
-                .WithEnvironment("FineTune__Provider__Endpoint", ReferenceExpression.Create($"{localProvider.GetEndpoint("http")}/v1"))
-                .WaitFor(localProvider);
+                .WithEnvironment("FineTune__Provider__Endpoint", endpoint)
+                .WithEnvironment("FineTune__Provider__ApiKey", apiKey);
         }
+        var localProvider = provider.LocalProvider!;
         return service
-            .WithEnvironment("FineTune__Provider__Endpoint", provider.Endpoint)
-            .WithEnvironment("FineTune__Provider__ApiKey", provider.ApiKey);
+            .WithEnvironment("FineTune__Provider__Endpoint", ReferenceExpression.Create($"{localProvider.GetEndpoint("http")}/v1"))
+            .WaitFor(localProvider);
     }
 }

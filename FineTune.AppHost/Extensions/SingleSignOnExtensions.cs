@@ -10,8 +10,19 @@ public static class SingleSignOnExtensions
     {
         foreach (var setting in configuration.GetSection("FineTune:Oidc").GetChildren().Where(s => s.Value is not null))
         {
-            service = service.WithEnvironment($"FineTune__Oidc__{setting.Key}", setting.Value);
+            service = setting.Key == "ClientSecret"
+                ? service.WithEnvironment("FineTune__Oidc__ClientSecret", ClientSecret(service.ApplicationBuilder, setting.Value!))
+                : service.WithEnvironment($"FineTune__Oidc__{setting.Key}", setting.Value);
         }
         return service;
+    }
+
+    // One secret parameter (the dashboard masks it) shared by the services that need it.
+    private static IResourceBuilder<ParameterResource> ClientSecret(IDistributedApplicationBuilder builder, string value)
+    {
+        const string name = "oidc-client-secret";
+        return builder.Resources.OfType<ParameterResource>().FirstOrDefault(resource => resource.Name == name) is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : builder.AddParameter(name, value, secret: true);
     }
 }

@@ -2,6 +2,10 @@ using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Threading.Channels;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace FineTune.EndToEndTests;
@@ -43,5 +47,34 @@ public sealed class AppHostTests(AppHostFixture fixture)
         Assert.StartsWith("ft:gpt-4.1-mini:", stored.FineTunedModel);
         var events = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{job.Id}/events", FineTuneJson.Options))!;
         Assert.Contains(events.Data, e => e.Type == "metrics");
+    }
+
+    [Fact]
+    public void The_admin_token_and_the_single_sign_on_secret_are_secret_parameters_the_dashboard_masks()
+    {
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var parameters = model.Resources.OfType<ParameterResource>().ToDictionary(parameter => parameter.Name);
+
+        Assert.True(parameters["admin-token"].Secret);
+        Assert.True(parameters["oidc-client-secret"].Secret);
+    }
+
+    [Fact]
+    public void A_generated_admin_token_is_kept_readable_by_its_owner_only_and_stays_the_same()
+    {
+        var directory = Directory.CreateTempSubdirectory("finetune-admin-token-").FullName;
+        try
+        {
+            var configuration = new ConfigurationBuilder().Build();
+            var token = FineTune.AppHost.AdminToken.FromConfigurationOrDataDirectory(configuration, directory);
+
+            Assert.StartsWith("ft-admin-", token);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(directory, "admin-token")));
+            Assert.Equal(token, FineTune.AppHost.AdminToken.FromConfigurationOrDataDirectory(configuration, directory));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
