@@ -56,7 +56,7 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
     // False when the user does not belong to the workspace (the Api answers 404).
     public async Task<bool> SwitchWorkspaceAsync(HttpContext context, string workspaceId)
     {
-        var token = context.User.FindFirst(FineTuneClaims.ApiToken)?.Value;
+        var token = context.User.FindApiToken();
         if (token is null) return false;
         try
         {
@@ -79,7 +79,7 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
         // A session token is worth nothing after sign-out, so it is revoked rather than left to expire;
         // a personal or admin token the user signed in with keeps working for their scripts.
         if (context.User.FindFirst(FineTuneClaims.TokenKind)?.Value == FineTuneClaims.SessionTokenKind
-            && context.User.FindFirst(FineTuneClaims.ApiToken)?.Value is { } token)
+            && context.User.FindApiToken() is { } token)
         {
             try
             {

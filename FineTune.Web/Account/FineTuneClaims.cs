@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace FineTune.Web.Account;
 
 // Claim types of the Web's cookie. The Api token rides in the (Data Protection encrypted) cookie so
@@ -14,4 +16,9 @@ public static class FineTuneClaims
     public const string TokenKind = "finetune:token_kind";
 
     public const string SessionTokenKind = "session";
+
+    // The signed-in user's Api token, and the workspace they chose, as their cookie holds them.
+    public static string? FindApiToken(this ClaimsPrincipal user) => user.FindFirst(ApiToken)?.Value;
+
+    public static string? FindWorkspaceId(this ClaimsPrincipal user) => user.FindFirst(WorkspaceId)?.Value;
 }

@@ -10,6 +10,6 @@ public sealed class SignedInUserToken(AuthenticationStateProvider authentication
     public async ValueTask<string?> GetTokenAsync()
     {
         var state = await authentication.GetAuthenticationStateAsync();
-        return state.User.FindFirst(FineTuneClaims.ApiToken)?.Value;
+        return state.User.FindApiToken();
     }
 }

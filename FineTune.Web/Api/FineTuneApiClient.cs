@@ -25,7 +25,7 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
 
     // The OpenID Connect provider's ID token, checked by the Api, for a session token.
     public Task<SessionResponse> SignInWithOidcAsync(string idToken, CancellationToken cancellationToken = default) =>
-        SendAsync<SessionResponse>(HttpMethod.Post, "api/account/sessions/oidc", JsonBody(new { idToken }), cancellationToken);
+        SendAsync<SessionResponse>(HttpMethod.Post, "api/account/sessions/oidc", JsonBody(new OidcTokenRequest(idToken)), cancellationToken);
 
     // Revokes the token this client sends.
     public Task SignOutAsync(CancellationToken cancellationToken = default) =>
@@ -83,15 +83,6 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<DatasetRecord> GetDatasetAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<DatasetRecord>(HttpMethod.Get, $"api/datasets/{Uri.EscapeDataString(id)}", null, cancellationToken);
 
-    // Streams the file to the Api as the raw request body; nothing is buffered here.
-    public Task<DatasetRecord> UploadDatasetAsync(string name, Stream jsonl, long? length, CancellationToken cancellationToken = default)
-    {
-        var content = new StreamContent(jsonl);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
-        content.Headers.ContentLength = length;
-        return SendAsync<DatasetRecord>(HttpMethod.Post, $"api/datasets?name={Uri.EscapeDataString(name)}", content, cancellationToken);
-    }
-
     public Task<IReadOnlyList<DatasetModel>> GetDatasetModelsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<DatasetModel>>(HttpMethod.Get, "api/datasets/models", null, cancellationToken);
 
@@ -121,9 +112,6 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
 
     public Task<FineTuneJob> GetJobAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Get, JobPath(id), null, cancellationToken);
-
-    public Task<FineTuneJob> CreateJobAsync(CreateJobRequest request, CancellationToken cancellationToken = default) =>
-        SendAsync<FineTuneJob>(HttpMethod.Post, "api/jobs", JsonBody(request), cancellationToken);
 
     // A small body with a Content-Length, rather than JsonContent's chunked stream.
     private static StringContent JsonBody<T>(T value) =>
@@ -165,6 +153,7 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<FineTuneJob> ApproveJobAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/approve", null, cancellationToken);
 
+    // The body is the Api's DenyJobRequest, which FineTune.Contracts does not carry (yet).
     public Task<FineTuneJob> DenyJobAsync(string id, string? reason, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/deny", JsonBody(new { reason }), cancellationToken);
 

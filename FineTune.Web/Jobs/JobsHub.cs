@@ -50,7 +50,7 @@ public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJobConnections l
     // own HubConnection, scripts) pass it as SignalR does: access_token in the query, or a bearer header.
     private string? CallerToken()
     {
-        var fromCookie = Context.User?.FindFirst(FineTuneClaims.ApiToken)?.Value;
+        var fromCookie = Context.User?.FindApiToken();
         if (!string.IsNullOrEmpty(fromCookie))
         {
             return fromCookie;

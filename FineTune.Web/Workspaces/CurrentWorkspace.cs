@@ -16,7 +16,7 @@ public sealed class CurrentWorkspace(AuthenticationStateProvider authentication,
     public async Task<WorkspaceMembership> GetAsync(CancellationToken ct = default)
     {
         var me = await GetMeAsync(ct);
-        var chosen = (await authentication.GetAuthenticationStateAsync()).User.FindFirst(FineTuneClaims.WorkspaceId)?.Value;
+        var chosen = (await authentication.GetAuthenticationStateAsync()).User.FindWorkspaceId();
         return me.Workspaces.FirstOrDefault(w => w.Id == chosen)
             ?? me.Workspaces.FirstOrDefault(w => w.Id == me.DefaultWorkspaceId)
             ?? me.Workspaces.FirstOrDefault()

@@ -1,16 +1,16 @@
 // Uploads the chosen dataset file from the browser straight to the Web's /upload/datasets endpoint
-// over HTTP (not through the Blazor circuit), reporting progress to the page as it goes.
-export function attach(input, page, uploadPath, maxBytes) {
+// over HTTP (not through the Blazor circuit), reporting progress to the upload component as it goes.
+export function attach(input, component, uploadPath, maxBytes) {
     input.addEventListener('change', () => {
         const file = input.files && input.files[0];
         input.value = '';
-        if (file) upload(file, page, uploadPath, maxBytes);
+        if (file) upload(file, component, uploadPath, maxBytes);
     });
 }
 
-function upload(file, page, uploadPath, maxBytes) {
-    // The page says why a file over the limit is refused; it is not sent at all.
-    page.invokeMethodAsync('UploadStarted', file.name, file.size);
+function upload(file, component, uploadPath, maxBytes) {
+    // The component says why a file over the limit is refused; it is not sent at all.
+    component.invokeMethodAsync('UploadStarted', file.name, file.size);
     if (file.size > maxBytes) return;
 
     const xhr = new XMLHttpRequest();
@@ -21,14 +21,14 @@ function upload(file, page, uploadPath, maxBytes) {
         const percent = Math.floor(e.loaded * 100 / e.total);
         if (percent === lastPercent) return;
         lastPercent = percent;
-        page.invokeMethodAsync('UploadProgress', e.loaded, e.total);
+        component.invokeMethodAsync('UploadProgress', e.loaded, e.total);
     });
     xhr.addEventListener('load', () => {
         const json = (xhr.getResponseHeader('Content-Type') || '').includes('json');
-        page.invokeMethodAsync('UploadFinished', xhr.status, json ? xhr.responseText : null);
+        component.invokeMethodAsync('UploadFinished', xhr.status, json ? xhr.responseText : null);
     });
-    xhr.addEventListener('error', () => page.invokeMethodAsync('UploadFinished', 0, null));
-    xhr.addEventListener('abort', () => page.invokeMethodAsync('UploadFinished', -1, null));
+    xhr.addEventListener('error', () => component.invokeMethodAsync('UploadFinished', 0, null));
+    xhr.addEventListener('abort', () => component.invokeMethodAsync('UploadFinished', -1, null));
 
     const query = new URLSearchParams({ name: file.name });
     xhr.open('POST', `${uploadPath}?${query}`);
