@@ -11,10 +11,12 @@ public sealed class MetadataPair
 // is one intended job: its IdempotencyKey makes a double submit or a retried request create one job.
 public sealed class CreateJobForm
 {
-    public const string DefaultModel = "gpt-4.1-mini";
-
-    // Shown until the provider's model list arrives, and if it cannot be read.
-    public static readonly IReadOnlyList<string> BaseModels = [DefaultModel, "gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1", "gpt-4o"];
+    // Shown until the provider's model list arrives, and if it cannot be read: the model table's, default first.
+    public static readonly IReadOnlyList<string> BaseModels = ModelCatalog.Default.Models
+        .Where(model => model.FineTunable)
+        .Select(model => model.Name)
+        .OrderBy(name => name != ModelCatalog.DefaultModel)
+        .ToList();
 
     public static readonly IReadOnlyList<string> Methods = ["supervised", "dpo"];
 
@@ -24,7 +26,7 @@ public sealed class CreateJobForm
 
     public string? ValidationDatasetId { get; set; }
 
-    public string Model { get; set; } = DefaultModel;
+    public string Model { get; set; } = ModelCatalog.DefaultModel;
 
     // The provider connection the job runs on; the server's own by default.
     public string ConnectionId { get; set; } = ProviderConnection.ServerId;
