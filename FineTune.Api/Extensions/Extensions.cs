@@ -50,6 +50,11 @@ public static class Extensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ConnectionLookup>();
         builder.Services.AddSingleton<JobStore>();
+        // The job workflows the job routes call: create and launch, approvals, control, provider reads.
+        builder.Services.AddSingleton<Jobs.JobLauncher>();
+        builder.Services.AddSingleton<Jobs.JobApprovals>();
+        builder.Services.AddSingleton<Jobs.JobControl>();
+        builder.Services.AddSingleton<Jobs.JobArtifacts>();
 
         // Governance: who did what, monthly budgets with owners' approval, notifications and webhooks.
         builder.Services.AddSingleton<Audit.AuditLog>();

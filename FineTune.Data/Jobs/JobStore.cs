@@ -23,6 +23,35 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         await transaction.ExecuteAsync();
     }
 
+    // Saves the job and tells every listener (the Web's live pages) what changed: the one way a job's
+    // new state, and the events that came with it, are announced.
+    public async Task SaveAndPublishAsync(FineTuneJob job, IReadOnlyList<JobEvent>? newEvents = null)
+    {
+        await SaveAsync(job);
+        await redis.GetSubscriber().PublishAsync(
+            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents ?? [])));
+    }
+
+    // The job a user's Idempotency-Key stands for (for a day): jobId when the key is new, else the id it
+    // was first claimed for, so a retried or double-submitted create gets the same job back.
+    public async Task<string> ClaimIdempotencyKeyAsync(string userId, string idempotencyKey, string jobId)
+    {
+        var key = RedisKeys.JobIdempotencyKey(userId, idempotencyKey);
+        if (await Db.StringSetAsync(key, jobId, TimeSpan.FromDays(1), When.NotExists)) return jobId;
+        return (await Db.StringGetAsync(key)).ToString();
+    }
+
+    // A job waiting for approval gets one decision: approve, deny and withdraw all claim it first (SET NX),
+    // so of two people acting at once only the first wins.
+    public Task<bool> ClaimDecisionAsync(string jobId, string decision) =>
+        Db.StringSetAsync(RedisKeys.JobDecision(jobId), decision, when: When.NotExists);
+
+    // The decision claimed for a job ("" when none is).
+    public async Task<string> ClaimedDecisionAsync(string jobId) => (await Db.StringGetAsync(RedisKeys.JobDecision(jobId))).ToString();
+
+    // Gives a claimed decision back when it could not be carried out, so it can be made again.
+    public Task ReleaseDecisionAsync(string jobId) => Db.KeyDeleteAsync(RedisKeys.JobDecision(jobId));
+
     public const string ProviderJobIndex = "finetune:jobs:by-provider-id";
 
     // The FineTune job of a provider job, if FineTune knows it.
@@ -112,7 +141,4 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         var last = await Db.ListGetByIndexAsync(RedisKeys.JobEvents(jobId), -1);
         return last.IsNull ? null : FineTuneJson.Deserialize<JobEvent>(last.ToString()).Id;
     }
-
-    public async Task PublishAsync(JobUpdate update) =>
-        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(update));
 }

@@ -139,8 +139,7 @@ public sealed partial class JobImporter(
                 var events = await provider.GetEventsSinceAsync(providerJob.Id, await jobs.LastEventIdAsync(jobId), cancellationToken);
                 added = await jobs.AppendEventsAsync(jobId, events);
             }
-            await jobs.SaveAsync(job);
-            await jobs.PublishAsync(new JobUpdate(job, added));
+            await jobs.SaveAndPublishAsync(job, added);
             LogJobImported(jobId, providerJob.Id, job.Status);
             return true;
         }

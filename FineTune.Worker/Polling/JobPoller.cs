@@ -143,8 +143,7 @@ public sealed partial class JobPoller(
         var updated = job.WithProviderStateAndDetails(providerJob);
         if (added.Count > 0 || updated != job)
         {
-            await jobs.SaveAsync(updated);
-            await jobs.PublishAsync(new JobUpdate(updated, added));
+            await jobs.SaveAndPublishAsync(updated, added);
             if (updated.Status != job.Status) LogStatusChanged(jobId, updated.Status);
         }
         if (!JobStatus.IsTerminal(updated.Status)) return (Outcome.Polled, updated.Status);
