@@ -10,8 +10,8 @@ public sealed class JobArtifacts(JobStore jobs, ProviderConnections connections)
     public Task<JobOutcome> GetCheckpointsAsync(string jobId, CancellationToken cancellationToken) =>
         OnProviderAsync(jobId, async (job, provider) =>
         {
-            var checkpoints = await provider.GetCheckpointsAsync(job.ProviderJobId!, cancellationToken);
-            await RefreshDetailsAsync(job, provider, cancellationToken);
+            var (providerJob, checkpoints) = await provider.GetJobAndCheckpointsAsync(job.ProviderJobId!, cancellationToken);
+            await RecordDetailsAsync(job, providerJob.Details);
             return new JobOutcome.Checkpoints(checkpoints);
         });
 
@@ -19,7 +19,7 @@ public sealed class JobArtifacts(JobStore jobs, ProviderConnections connections)
     public Task<JobOutcome> ReadResultsFileAsync(string jobId, CancellationToken cancellationToken) =>
         OnProviderAsync(jobId, async (job, provider) =>
         {
-            var refreshed = await RefreshDetailsAsync(job, provider, cancellationToken);
+            var refreshed = await RecordDetailsAsync(job, (await provider.GetJobAsync(job.ProviderJobId!, cancellationToken)).Details);
             if (refreshed.ResultFiles is not [var fileId, ..]) return new JobOutcome.NotFound();
             return new JobOutcome.ResultsFile(fileId, await provider.DownloadFileAsync(fileId, cancellationToken));
         });
@@ -40,9 +40,8 @@ public sealed class JobArtifacts(JobStore jobs, ProviderConnections connections)
 
     // Records what "auto" became, the estimated finish and the result files. The Worker keeps the
     // status; the latest record is read just before saving so this never sets an older status.
-    private async Task<FineTuneJob> RefreshDetailsAsync(FineTuneJob job, FineTuningProvider provider, CancellationToken cancellationToken)
+    private async Task<FineTuneJob> RecordDetailsAsync(FineTuneJob job, ProviderJobDetails details)
     {
-        var details = (await provider.GetJobAsync(job.ProviderJobId!, cancellationToken)).Details;
         var latest = await jobs.GetAsync(job.Id) ?? job;
         var updated = latest.WithProviderDetails(details);
         var changed = updated.ResolvedHyperparameters != latest.ResolvedHyperparameters

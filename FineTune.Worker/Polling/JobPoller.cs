@@ -133,9 +133,8 @@ public sealed partial class JobPoller(
             ?? throw new InvalidOperationException($"Job {jobId} runs on connection {job.ConnectionId}, which no longer exists.");
 
         // The job first, then its events: every event behind a status we store is then stored too.
-        var providerJob = await provider.GetJobAsync(job.ProviderJobId, cancellationToken);
         var lastEventId = await jobs.LastEventIdAsync(jobId);
-        var events = await provider.GetEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
+        var (providerJob, events) = await provider.GetJobAndEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
         // Idempotent by provider event id: whatever another worker (or this one, before a crash) stored is skipped.
         var added = await jobs.AppendEventsAsync(jobId, events);
 
