@@ -55,6 +55,8 @@ public static class Extensions
         builder.Services.AddSingleton<Jobs.JobApprovals>();
         builder.Services.AddSingleton<Jobs.JobControl>();
         builder.Services.AddSingleton<Jobs.JobArtifacts>();
+        // Records stored by older versions are entered in today's indexes before the Api serves requests.
+        builder.Services.AddHostedService<Migrations.StoreMigrations>();
 
         // Governance: who did what, monthly budgets with owners' approval, notifications and webhooks.
         builder.Services.AddSingleton<Audit.AuditLog>();

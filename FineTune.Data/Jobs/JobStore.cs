@@ -80,13 +80,29 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000) =>
         await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceJobs(workspaceId), 0, limit - 1, Order.Descending));
 
-    // Every job in every workspace: for backfilling the indexes of records stored by older versions.
-    public async Task<IReadOnlyList<FineTuneJob>> ListAllWorkspacesAsync() =>
-        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs));
+    // Enters every job stored before workspaces existed in its workspace's list (the default one);
+    // returns how many were missing. A start-up migration (the Api's StoreMigrations).
+    public async Task<int> BackfillWorkspaceIndexAsync()
+    {
+        var added = 0;
+        foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
+        {
+            if (await Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds())) added++;
+        }
+        return added;
+    }
 
-    // Enters a job stored before workspaces existed in its workspace's list.
-    public Task IndexInWorkspaceAsync(FineTuneJob job) =>
-        Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+    // Enters every job stored before the provider job index existed in it, never replacing an entry;
+    // returns how many were missing. A start-up migration, which the Worker's import also runs first.
+    public async Task<int> BackfillProviderJobIndexAsync()
+    {
+        var added = 0;
+        foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
+        {
+            if (job.ProviderJobId is { } providerJobId && await Db.HashSetAsync(ProviderJobIndex, providerJobId, job.Id, When.NotExists)) added++;
+        }
+        return added;
+    }
 
     private async Task<IReadOnlyList<FineTuneJob>> GetManyAsync(RedisValue[] ids)
     {
