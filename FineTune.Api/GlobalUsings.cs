@@ -2,3 +2,4 @@ global using Microsoft.AspNetCore.Http.HttpResults;
 global using FineTune.Checker;
 global using FineTune.Contracts;
 global using FineTune.Data;
+global using FineTune.Api.Extensions;

@@ -32,9 +32,9 @@ public static class AccountsApi
         return app;
     }
 
-    public static async Task<Results<Ok<Me>, UnauthorizedHttpResult>> GetMe(ClaimsPrincipal user, UserStore users, WorkspaceStore workspaces) =>
-        await users.GetAsync(user.UserId()) is { } account
-            ? TypedResults.Ok(await DescribeAsync(account, workspaces))
+    public static async Task<Results<Ok<Me>, UnauthorizedHttpResult>> GetMe(ClaimsPrincipal user, [AsParameters] AccountServices services) =>
+        await services.Users.GetAsync(user.UserId()) is { } account
+            ? TypedResults.Ok(await DescribeAsync(account, services.Workspaces))
             : TypedResults.Unauthorized();
 
     public static async Task<Results<Created<Me>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> Register(
@@ -58,12 +58,7 @@ public static class AccountsApi
         var account = await services.NewAccounts.OpenAsync(request.Name.Trim(), request.Email.Trim(), request.Password!, "with the account's sign-up");
         if (account is null)
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Title = "The email is taken",
-                Detail = "An account with this email exists; sign in instead.",
-                Status = StatusCodes.Status409Conflict,
-            });
+            return ApiProblems.Conflict("The email is taken", "An account with this email exists; sign in instead.");
         }
         return TypedResults.Created("/api/me", await DescribeAsync(account, services.Workspaces));
     }
@@ -93,10 +88,10 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<SessionResponse>, NotFound, ProblemHttpResult>> SignInWithOidc(
-        OidcTokenRequest request, OidcSignIn oidc, [AsParameters] AccountServices services, CancellationToken cancellationToken)
+        OidcTokenRequest request, [AsParameters] AccountServices services, CancellationToken cancellationToken)
     {
-        if (!oidc.Enabled) return TypedResults.NotFound();
-        var (account, refusal) = await oidc.SignInAsync(request.IdToken ?? "", cancellationToken);
+        if (!services.Oidc.Enabled) return TypedResults.NotFound();
+        var (account, refusal) = await services.Oidc.SignInAsync(request.IdToken ?? "", cancellationToken);
         if (account is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Single sign-on refused", detail: refusal);
@@ -105,17 +100,17 @@ public static class AccountsApi
         return TypedResults.Ok(new SessionResponse(issued.Secret, issued.Token.ExpiresAt, await DescribeAsync(account, services.Workspaces)));
     }
 
-    public static async Task<NoContent> SignOut(ClaimsPrincipal user, ApiTokenStore tokens)
+    public static async Task<NoContent> SignOut(ClaimsPrincipal user, [AsParameters] AccountServices services)
     {
-        await tokens.RevokeAsync(user.UserId(), user.FindFirstValue(ApiTokenAuthentication.TokenIdClaim)!);
+        await services.Tokens.RevokeAsync(user.UserId(), user.FindFirstValue(ApiTokenAuthentication.TokenIdClaim)!);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<IReadOnlyList<ApiToken>>> ListTokens(ClaimsPrincipal user, ApiTokenStore tokens) =>
-        TypedResults.Ok(await tokens.ListAsync(user.UserId(), ApiToken.Personal));
+    public static async Task<Ok<IReadOnlyList<ApiToken>>> ListTokens(ClaimsPrincipal user, [AsParameters] AccountServices services) =>
+        TypedResults.Ok(await services.Tokens.ListAsync(user.UserId(), ApiToken.Personal));
 
     public static async Task<Results<Created<IssuedToken>, ValidationProblem>> CreateToken(
-        CreateTokenRequest request, ClaimsPrincipal user, ApiTokenStore tokens)
+        CreateTokenRequest request, ClaimsPrincipal user, [AsParameters] AccountServices services)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name)) errors["name"] = ["Name the token after where it will be used, e.g. \"CI\"."];
@@ -123,13 +118,13 @@ public static class AccountsApi
         if (request.ExpiresInDays is < 1 or > 365) errors["expiresInDays"] = ["Choose between 1 and 365 days, or leave it empty for no expiry."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The token cannot be made");
 
-        var issued = await tokens.IssueAsync(user.UserId(), request.Name.Trim(), ApiToken.Personal,
+        var issued = await services.Tokens.IssueAsync(user.UserId(), request.Name.Trim(), ApiToken.Personal,
             request.ExpiresInDays is { } days ? TimeSpan.FromDays(days) : null);
         return TypedResults.Created($"/api/account/tokens/{issued.Token.Id}", issued);
     }
 
-    public static async Task<Results<NoContent, NotFound>> RevokeToken(string tokenId, ClaimsPrincipal user, ApiTokenStore tokens) =>
-        await tokens.RevokeAsync(user.UserId(), tokenId) ? TypedResults.NoContent() : TypedResults.NotFound();
+    public static async Task<Results<NoContent, NotFound>> RevokeToken(string tokenId, ClaimsPrincipal user, [AsParameters] AccountServices services) =>
+        await services.Tokens.RevokeAsync(user.UserId(), tokenId) ? TypedResults.NoContent() : TypedResults.NotFound();
 
     private static readonly UserAccount NoAccount = new("none", "none", null, DateTimeOffset.UnixEpoch) { DefaultWorkspaceId = "none" };
     private static readonly string NoAccountHash = UserAccount.Passwords.HashPassword(NoAccount, Guid.NewGuid().ToString());
@@ -147,4 +142,5 @@ public sealed record AccountServices(
     ApiTokenStore Tokens,
     SignInLockout Lockout,
     IOptions<AccountOptions> Options,
-    NewAccounts NewAccounts);
+    NewAccounts NewAccounts,
+    OidcSignIn Oidc);

@@ -10,14 +10,13 @@ public sealed class BootstrapOptions
     public string? AdminToken { get; set; }
 }
 
-// Makes sure the default workspace exists with the admin as its owner (datasets stored before
-// workspaces existed are listed there), and that the configured admin token signs in as the admin,
-// before the Api serves requests.
+// Makes sure the default workspace exists with the admin as its owner (records stored before
+// workspaces existed belong there: StoreMigrations lists them), and that the configured admin token
+// signs in as the admin, before the Api serves requests.
 public sealed class AdminBootstrap(
     ApiTokenStore tokens,
     UserStore users,
     WorkspaceStore workspaces,
-    Datasets.DatasetStore datasets,
     TimeProvider time,
     IOptions<BootstrapOptions> options,
     ILogger<AdminBootstrap> logger)
@@ -33,7 +32,6 @@ public sealed class AdminBootstrap(
             await users.CreateAsync(new UserAccount(AdminId, "Admin", null, now) { DefaultWorkspaceId = Workspace.DefaultId });
         }
         await workspaces.EnsureAsync(new Workspace(Workspace.DefaultId, "Default workspace", AdminId, now), AdminId);
-        await datasets.BackfillWorkspaceIndexAsync();
 
         if (string.IsNullOrWhiteSpace(options.Value.AdminToken))
         {

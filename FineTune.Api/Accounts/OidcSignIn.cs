@@ -10,19 +10,6 @@ namespace FineTune.Api.Accounts;
 // Sign-in through an OpenID Connect provider, switched on by setting Authority and ClientId. The Web runs
 // the browser side of the flow and hands the provider's ID token to the Api, which checks it itself
 // (issuer, audience, signature, lifetime) before it trusts anything in it.
-public sealed class OidcOptions
-{
-    public const string Section = "FineTune:Oidc";
-
-    public string? Authority { get; set; }
-    public string? ClientId { get; set; }
-
-    // Only for a provider on a local http address (development and tests).
-    public bool RequireHttpsMetadata { get; set; } = true;
-
-    public bool Enabled => !string.IsNullOrWhiteSpace(Authority) && !string.IsNullOrWhiteSpace(ClientId);
-}
-
 public sealed class OidcSignIn
 {
     private readonly OidcOptions _options;

@@ -39,11 +39,11 @@ public static class ConnectionsApi
     private static RouteHandlerBuilder RequireConnectionRole(this RouteHandlerBuilder builder, WorkspaceRole role) =>
         builder.RequireRoleOn<ConnectionLookup>(role, "id", (lookup, id) => lookup.WorkspaceOfAsync(id));
 
-    public static async Task<Ok<IReadOnlyList<ProviderConnection>>> ListConnections(WorkspaceScope workspace, ProviderConnections connections) =>
-        TypedResults.Ok(await connections.ListAsync(workspace.Id));
+    public static async Task<Ok<IReadOnlyList<ProviderConnection>>> ListConnections(WorkspaceScope workspace, [AsParameters] ConnectionServices services) =>
+        TypedResults.Ok(await services.Connections.ListAsync(workspace.Id));
 
-    public static async Task<Results<Ok<ProviderConnection>, NotFound>> GetConnection(string id, ConnectionLookup lookup) =>
-        await lookup.FindAsync(id) is { } connection ? TypedResults.Ok(connection) : TypedResults.NotFound();
+    public static async Task<Results<Ok<ProviderConnection>, NotFound>> GetConnection(string id, [AsParameters] ConnectionServices services) =>
+        await services.Lookup.FindAsync(id) is { } connection ? TypedResults.Ok(connection) : TypedResults.NotFound();
 
     public static async Task<Results<Created<ProviderConnection>, ValidationProblem>> CreateConnection(
         ProviderConnectionRequest request, ClaimsPrincipal user, WorkspaceScope workspace, [AsParameters] ConnectionServices services)
@@ -112,13 +112,9 @@ public static class ConnectionsApi
         }
         if (activeJobs.Count > 0)
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Title = "The connection is in use",
-                Detail = $"{activeJobs.Count} active job(s) run on this connection ({string.Join(", ", activeJobs.Take(10))}). "
-                    + "Cancel them or wait until they finish, then delete it.",
-                Status = StatusCodes.Status409Conflict,
-            });
+            return ApiProblems.Conflict("The connection is in use",
+                $"{activeJobs.Count} active job(s) run on this connection ({string.Join(", ", activeJobs.Take(10))}). "
+                + "Cancel them or wait until they finish, then delete it.");
         }
         await services.Store.DeleteAsync(connection);
         await services.Audit.RecordAsync(connection.WorkspaceId, user, AuditAction.ConnectionDeleted, "connection", connection.Id, connection.Name);
@@ -126,11 +122,11 @@ public static class ConnectionsApi
     }
 
     public static async Task<Results<Ok<ConnectionTestResult>, NotFound>> TestConnection(
-        string id, ClaimsPrincipal user, ConnectionLookup lookup, ProviderConnections connections, AuditLog audit, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal user, [AsParameters] ConnectionServices services, CancellationToken cancellationToken)
     {
-        if (await lookup.WorkspaceOfAsync(id) is not { } workspaceId) return TypedResults.NotFound();
-        if (await connections.TestAsync(id, workspaceId, TestTimeout, cancellationToken) is not { } result) return TypedResults.NotFound();
-        await audit.RecordAsync(workspaceId, user, AuditAction.ConnectionTested, "connection", id, (await lookup.FindAsync(id))?.Name,
+        if (await services.Lookup.WorkspaceOfAsync(id) is not { } workspaceId) return TypedResults.NotFound();
+        if (await services.Connections.TestAsync(id, workspaceId, TestTimeout, cancellationToken) is not { } result) return TypedResults.NotFound();
+        await services.Audit.RecordAsync(workspaceId, user, AuditAction.ConnectionTested, "connection", id, (await services.Lookup.FindAsync(id))?.Name,
             result.Ok ? $"answered in {result.ElapsedMs} ms" : $"failed: {result.Message}");
         return TypedResults.Ok(result);
     }
@@ -154,15 +150,14 @@ public static class ConnectionsApi
         return errors;
     }
 
-    private static Conflict<ProblemDetails> ServerNotEditable() => TypedResults.Conflict(new ProblemDetails
-    {
-        Title = "The server connection is configured, not editable",
-        Detail = "It comes from the server's FineTune:Provider settings. Add a connection of your own to use another endpoint or key.",
-        Status = StatusCodes.Status409Conflict,
-    });
+    private static Conflict<ProblemDetails> ServerNotEditable() => ApiProblems.Conflict(
+        "The server connection is configured, not editable",
+        "It comes from the server's FineTune:Provider settings. Add a connection of your own to use another endpoint or key.");
 }
 
 public sealed record ConnectionServices(
+    ProviderConnections Connections,
+    ConnectionLookup Lookup,
     ConnectionStore Store,
     ConnectionKeyProtector Protector,
     JobStore Jobs,

@@ -46,13 +46,16 @@ public sealed class DatasetStore(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<DatasetRecord>> ListAsync(string workspaceId, int limit = 1000) =>
         await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceDatasets(workspaceId), 0, limit - 1, Order.Descending));
 
-    // Enters every dataset stored before workspaces existed in its workspace's list (the default one).
-    public async Task BackfillWorkspaceIndexAsync()
+    // Enters every dataset stored before workspaces existed in its workspace's list (the default one);
+    // returns how many were missing. A start-up migration (StoreMigrations).
+    public async Task<int> BackfillWorkspaceIndexAsync()
     {
+        var added = 0;
         foreach (var dataset in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllDatasets)))
         {
-            await Db.SortedSetAddAsync(RedisKeys.WorkspaceDatasets(dataset.WorkspaceId), dataset.Id, dataset.CreatedAt.ToUnixTimeMilliseconds());
+            if (await Db.SortedSetAddAsync(RedisKeys.WorkspaceDatasets(dataset.WorkspaceId), dataset.Id, dataset.CreatedAt.ToUnixTimeMilliseconds())) added++;
         }
+        return added;
     }
 
     private async Task<IReadOnlyList<DatasetRecord>> GetManyAsync(RedisValue[] ids)

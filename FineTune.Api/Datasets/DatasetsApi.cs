@@ -71,12 +71,12 @@ public static class DatasetsApi
     }
 
     public static async Task<Results<Ok<DatasetReport>, ProblemHttpResult>> ValidateDataset(
-        HttpRequest request, [FromQuery] string? model, DatasetVersions versions, CancellationToken cancellationToken)
+        HttpRequest request, [FromQuery] string? model, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
+        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
         var upload = await OpenUploadAsync(request, cancellationToken);
-        if (upload is null) return Bad(NoFileProblem);
-        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, versions.CheckOptions(model), cancellationToken));
+        if (upload is null) return NoFile();
+        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, services.Versions.CheckOptions(model), cancellationToken));
     }
 
     // A dataset route's workspace is the dataset's own.
@@ -85,65 +85,65 @@ public static class DatasetsApi
 
     public static async Task<Results<Created<DatasetRecord>, ProblemHttpResult>> CreateDataset(
         HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, ClaimsPrincipal user, WorkspaceScope workspace,
-        DatasetVersions versions, AuditLog audit, CancellationToken cancellationToken)
+        [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
+        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
         var upload = await OpenUploadAsync(request, cancellationToken);
-        if (upload is null) return Bad(NoFileProblem);
+        if (upload is null) return NoFile();
 
-        var dataset = await versions.CreateAsync(
+        var dataset = await services.Versions.CreateAsync(
             upload.Content, name ?? upload.FileName ?? "dataset.jsonl", workspace.Id, user.UserId(), model, cancellationToken);
-        await audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,
+        await services.Audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,
             $"{dataset.Status}, {dataset.Report.ExampleCount} examples, {dataset.Bytes} bytes");
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
     }
 
-    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(WorkspaceScope workspace, DatasetStore datasets) =>
-        TypedResults.Ok(await datasets.ListAsync(workspace.Id));
+    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(WorkspaceScope workspace, [AsParameters] DatasetServices services) =>
+        TypedResults.Ok(await services.Datasets.ListAsync(workspace.Id));
 
-    public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, ClaimsPrincipal user, DatasetStore datasets, AuditLog audit)
+    public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, ClaimsPrincipal user, [AsParameters] DatasetServices services)
     {
-        if (await datasets.GetAsync(id) is not { } dataset || !await datasets.DeleteAsync(id)) return TypedResults.NotFound();
-        await audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetDeleted, "dataset", dataset.Id, dataset.Name, $"version {dataset.Version}");
+        if (await services.Datasets.GetAsync(id) is not { } dataset || !await services.Datasets.DeleteAsync(id)) return TypedResults.NotFound();
+        await services.Audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetDeleted, "dataset", dataset.Id, dataset.Name, $"version {dataset.Version}");
         return TypedResults.NoContent();
     }
 
-    public static Ok<IReadOnlyList<DatasetModel>> ListModels(ModelCatalog catalog) =>
-        TypedResults.Ok<IReadOnlyList<DatasetModel>>(catalog.Models
+    public static Ok<IReadOnlyList<DatasetModel>> ListModels([AsParameters] DatasetServices services) =>
+        TypedResults.Ok<IReadOnlyList<DatasetModel>>(services.Versions.Catalog.Models
             .Select(m => new DatasetModel(m.Provider, m.Name, m.ContextTokens, m.TrainingPricePerMillionTokens))
             .ToList());
 
-    public static async Task<Results<Ok<DatasetRecord>, NotFound>> GetDataset(string id, DatasetStore datasets) =>
-        await datasets.GetAsync(id) is { } dataset ? TypedResults.Ok(dataset) : TypedResults.NotFound();
+    public static async Task<Results<Ok<DatasetRecord>, NotFound>> GetDataset(string id, [AsParameters] DatasetServices services) =>
+        await services.Datasets.GetAsync(id) is { } dataset ? TypedResults.Ok(dataset) : TypedResults.NotFound();
 
-    public static async Task<Results<FileStreamHttpResult, NotFound>> GetDatasetContent(string id, DatasetStore datasets, BlobStore blobs)
+    public static async Task<Results<FileStreamHttpResult, NotFound>> GetDatasetContent(string id, [AsParameters] DatasetServices services)
     {
-        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
         var fileName = dataset.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? dataset.Name : dataset.Name + ".jsonl";
-        return TypedResults.File(blobs.OpenRead(dataset.Sha256), "application/jsonl", fileName, enableRangeProcessing: true);
+        return TypedResults.File(services.Blobs.OpenRead(dataset.Sha256), "application/jsonl", fileName, enableRangeProcessing: true);
     }
 
     public static async Task<Results<Ok<DatasetReport>, NotFound, ProblemHttpResult>> ValidateStoredDataset(
-        string id, [FromQuery] string? model, DatasetStore datasets, BlobStore blobs, DatasetVersions versions, CancellationToken cancellationToken)
+        string id, [FromQuery] string? model, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
-        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
-        await using var content = blobs.OpenRead(dataset.Sha256);
-        return TypedResults.Ok(await DatasetValidator.ValidateAsync(content, versions.CheckOptions(model), cancellationToken));
+        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        await using var content = services.Blobs.OpenRead(dataset.Sha256);
+        return TypedResults.Ok(await DatasetValidator.ValidateAsync(content, services.Versions.CheckOptions(model), cancellationToken));
     }
 
     public static async Task<Results<Ok<DatasetExamplePage>, NotFound, ProblemHttpResult>> GetDatasetExamples(
-        string id, [FromQuery] int? offset, [FromQuery] int? limit, DatasetStore datasets, BlobStore blobs, CancellationToken cancellationToken)
+        string id, [FromQuery] int? offset, [FromQuery] int? limit, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
         var skip = offset ?? 0;
         var take = limit ?? DefaultPageSize;
         if (skip < 0 || take < 1 || take > MaxPageSize)
         {
-            return Bad(Problem("Bad page", $"offset must be 0 or more and limit between 1 and {MaxPageSize}."));
+            return ApiProblems.BadRequest("Bad page", $"offset must be 0 or more and limit between 1 and {MaxPageSize}.");
         }
-        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
 
-        var index = await LineIndex.OpenAsync(blobs, dataset.Sha256, cancellationToken);
+        var index = await LineIndex.OpenAsync(services.Blobs, dataset.Sha256, cancellationToken);
         var lines = skip >= index.LineCount ? [] : await index.ReadLinesAsync(skip + 1, take, cancellationToken);
         return TypedResults.Ok(new DatasetExamplePage(
             dataset.Id, skip, take, index.LineCount, lines.Select(l => new DatasetExample(l.Line, l.Text)).ToList()));
@@ -151,60 +151,57 @@ public static class DatasetsApi
 
     public static async Task<Results<Created<DatasetRecord>, NotFound, ProblemHttpResult>> ReplaceDatasetExample(
         string id, int line, HttpRequest request, [FromQuery] string? model, ClaimsPrincipal user,
-        DatasetStore datasets, BlobStore blobs, DatasetVersions versions, AuditLog audit, CancellationToken cancellationToken)
+        [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
-        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
 
-        var index = await LineIndex.OpenAsync(blobs, dataset.Sha256, cancellationToken);
+        var index = await LineIndex.OpenAsync(services.Blobs, dataset.Sha256, cancellationToken);
         if (line < 1 || line > index.LineCount)
         {
-            return Bad(Problem("No such line", $"{dataset.Name} has lines 1 to {index.LineCount}; there is no line {line}."));
+            return ApiProblems.BadRequest("No such line", $"{dataset.Name} has lines 1 to {index.LineCount}; there is no line {line}.");
         }
 
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, cancellationToken);
         var example = AsOneLine(body.GetBuffer().AsMemory(0, (int)body.Length), out var error);
-        if (error is not null) return Bad(Problem("The example is not valid JSON", error));
+        if (error is not null) return ApiProblems.BadRequest("The example is not valid JSON", error);
 
-        var version = await versions.ReplaceExampleAsync(dataset, index, line, example, user.UserId(), model, cancellationToken);
-        await audit.RecordAsync(version.WorkspaceId, user, AuditAction.DatasetEdited, "dataset", version.Id, version.Name,
+        var version = await services.Versions.ReplaceExampleAsync(dataset, index, line, example, user.UserId(), model, cancellationToken);
+        await services.Audit.RecordAsync(version.WorkspaceId, user, AuditAction.DatasetEdited, "dataset", version.Id, version.Name,
             $"line {line} of {dataset.Id} replaced: version {version.Version}, {version.Status}");
         return TypedResults.Created($"/api/datasets/{version.Id}", version);
     }
 
     public static async Task<Results<Created<DatasetSplit>, NotFound, ProblemHttpResult>> SplitDataset(
         string id, SplitDatasetRequest split, [FromQuery] string? model, ClaimsPrincipal user,
-        DatasetStore datasets, DatasetVersions versions, AuditLog audit, CancellationToken cancellationToken)
+        [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(versions.Catalog, model) is { } unknown) return Bad(unknown);
+        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
         if (!(split.ValidationRatio > 0 && split.ValidationRatio < 1))
         {
-            return Bad(Problem("Bad validation ratio", "validationRatio is the share of examples for validation: more than 0 and less than 1, for example 0.2."));
+            return ApiProblems.BadRequest("Bad validation ratio", "validationRatio is the share of examples for validation: more than 0 and less than 1, for example 0.2.");
         }
-        if (await datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
 
         try
         {
-            var parts = await versions.SplitAsync(dataset, split.ValidationRatio, split.Seed ?? 0, user.UserId(), model, cancellationToken);
-            await audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetSplit, "dataset", dataset.Id, dataset.Name,
+            var parts = await services.Versions.SplitAsync(dataset, split.ValidationRatio, split.Seed ?? 0, user.UserId(), model, cancellationToken);
+            await services.Audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetSplit, "dataset", dataset.Id, dataset.Name,
                 $"into {parts.Training.Id} (training, {parts.Training.Report.ExampleCount} examples) and {parts.Validation.Id} "
                 + $"(validation, {parts.Validation.Report.ExampleCount} examples), ratio {parts.ValidationRatio}, seed {parts.Seed}");
             return TypedResults.Created($"/api/datasets/{parts.Training.Id}", parts);
         }
         catch (DatasetEditException e)
         {
-            return Bad(Problem("The dataset cannot be split", e.Message));
+            return ApiProblems.BadRequest("The dataset cannot be split", e.Message);
         }
     }
 
-    private static ProblemHttpResult Bad(ProblemDetails problem) =>
-        TypedResults.Problem(problem.Detail, title: problem.Title, statusCode: StatusCodes.Status400BadRequest);
-
-    private static ProblemDetails? UnknownModel(ModelCatalog catalog, string? model) =>
+    private static ProblemHttpResult? UnknownModel(ModelCatalog catalog, string? model) =>
         model is null || catalog.Find(model) is not null
             ? null
-            : Problem("Unknown model",
+            : ApiProblems.BadRequest("Unknown model",
                 $"\"{model}\" is not in the model table; known models: {string.Join(", ", catalog.Models.Select(m => m.Name))}. "
                 + "Models are configured under FineTune:Models.");
 
@@ -231,14 +228,7 @@ public static class DatasetsApi
         }
     }
 
-    private static ProblemDetails Problem(string title, string detail) => new()
-    {
-        Title = title,
-        Detail = detail,
-        Status = StatusCodes.Status400BadRequest,
-    };
-
-    private static readonly ProblemDetails NoFileProblem = Problem(
+    private static ProblemHttpResult NoFile() => ApiProblems.BadRequest(
         "No dataset in the request", "Send the JSONL as the request body, or as the multipart form field 'file'.");
 
     private sealed record Upload(Stream Content, string? FileName);
@@ -266,3 +256,10 @@ public static class DatasetsApi
         return null;
     }
 }
+
+// The dataset routes' dependencies.
+public sealed record DatasetServices(
+    DatasetStore Datasets,
+    BlobStore Blobs,
+    DatasetVersions Versions,
+    AuditLog Audit);

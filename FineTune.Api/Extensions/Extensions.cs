@@ -26,10 +26,10 @@ public static class Extensions
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<NewAccounts>();
         builder.Services.AddSingleton<SignInLockout>();
-        builder.Services.Configure<OidcOptions>(builder.Configuration.GetSection(OidcOptions.Section));
+        builder.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<OidcSignIn>();
-        builder.Services.Configure<AccountOptions>(builder.Configuration.GetSection(AccountOptions.Section));
-        builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.Section));
+        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<AdminBootstrap>();
 
         builder.Services.AddSingleton<WorkspaceStore>();
@@ -43,18 +43,25 @@ public static class Extensions
         builder.Services.AddSingleton(ModelCatalogConfiguration.Read(builder.Configuration));
         builder.Services.AddSingleton<DatasetVersions>();
 
-        builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
+        builder.Services.AddOptions<ProviderOptions>().BindConfiguration(ProviderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // The server connection's client is also the FineTuningProvider singleton.
         builder.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<ConnectionLookup>();
         builder.Services.AddSingleton<JobStore>();
+        // The job workflows the job routes call: create and launch, approvals, control, provider reads.
+        builder.Services.AddSingleton<Jobs.JobLauncher>();
+        builder.Services.AddSingleton<Jobs.JobApprovals>();
+        builder.Services.AddSingleton<Jobs.JobControl>();
+        builder.Services.AddSingleton<Jobs.JobArtifacts>();
+        // Records stored by older versions are entered in today's indexes before the Api serves requests.
+        builder.Services.AddHostedService<Migrations.StoreMigrations>();
 
         // Governance: who did what, monthly budgets with owners' approval, notifications and webhooks.
         builder.Services.AddSingleton<Audit.AuditLog>();
         builder.Services.AddSingleton<Budgets.BudgetStore>();
         builder.Services.AddJobNotifications();
-        builder.Services.Configure<Models.ModelTableOptions>(builder.Configuration.GetSection(Models.ModelTableOptions.Section));
+        builder.Services.AddOptions<Models.ModelTableOptions>().BindConfiguration(Models.ModelTableOptions.Section).ValidateDataAnnotations().ValidateOnStart();
     }
 }

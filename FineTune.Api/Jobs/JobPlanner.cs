@@ -54,6 +54,35 @@ public static class JobPlanner
             Warnings: warnings);
     }
 
+    // Why a create request cannot start a job, by field; empty when it can.
+    public static Dictionary<string, string[]> RefusalReasons(CreateJobRequest request, DatasetRecord? training, DatasetRecord? validation)
+    {
+        var reasons = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
+        CheckSuffixAndMetadata(request, reasons);
+        if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];
+        else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training);
+        if (request.ValidationDatasetId is not null)
+        {
+            if (validation is null) reasons["validationDatasetId"] = [$"There is no dataset {request.ValidationDatasetId}."];
+            else if (!validation.Report.Valid) reasons["validationDatasetId"] = DatasetErrors(validation);
+        }
+        return reasons;
+    }
+
+    // Why an estimate request cannot be estimated, by field; empty when it can.
+    public static Dictionary<string, string[]> EstimateRefusalReasons(JobEstimateRequest request, DatasetRecord? training)
+    {
+        var reasons = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
+        if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];
+        else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training);
+        return reasons;
+    }
+
+    private static string[] DatasetErrors(DatasetRecord dataset) =>
+        dataset.Report.Errors.Take(20).Select(error => $"{dataset.Name} line {error.Line}: {error.Message} ({error.Code})").ToArray();
+
     public static void CheckSuffixAndMetadata(CreateJobRequest request, Dictionary<string, string[]> reasons, int maxSuffixLength = MaxSuffixLength)
     {
         if (request.Suffix is { } suffix && (suffix.Length is 0 || suffix.Length > maxSuffixLength))

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace FineTune.Api.Models;
 
 // Which base models can be fine-tuned, and what the provider announced about their end: a table in
 // configuration (section "FineTune:ModelTable"), with OpenAI's announcement as the default. Context
 // limits and prices come from the dataset checker's ModelCatalog, so the two never disagree.
-public sealed class ModelTableOptions
+public sealed class ModelTableOptions : IValidatableObject
 {
     public const string Section = "FineTune:ModelTable";
 
@@ -23,6 +25,13 @@ public sealed class ModelTableOptions
 
     public ModelTableEntry? Find(string baseModel) =>
         Models.LastOrDefault(entry => string.Equals(entry.Name, baseModel, StringComparison.OrdinalIgnoreCase));
+
+    // Checked on start: an entry without a name would never be found.
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Models.Any(entry => string.IsNullOrWhiteSpace(entry.Name)))
+            yield return new($"{Section}:Models: every entry needs a Name, the base model's name such as gpt-4.1-mini.", [nameof(Models)]);
+    }
 }
 
 public sealed class ModelTableEntry

@@ -25,12 +25,11 @@ public static class WorkspaceSettingsApi
         return app;
     }
 
-    public static async Task<Ok<WorkspaceSettings>> GetWorkspaceSettings(string workspaceId, BudgetStore budgets, WorkspaceWebhooks webhooks) =>
-        TypedResults.Ok(await ReadAsync(workspaceId, budgets, webhooks));
+    public static async Task<Ok<WorkspaceSettings>> GetWorkspaceSettings(string workspaceId, [AsParameters] WorkspaceServices services) =>
+        TypedResults.Ok(await ReadAsync(workspaceId, services));
 
     public static async Task<Results<Ok<WorkspaceSettings>, ValidationProblem>> UpdateWorkspaceSettings(
-        string workspaceId, UpdateWorkspaceSettingsRequest request, ClaimsPrincipal user,
-        BudgetStore budgets, WorkspaceWebhooks webhooks, WorkspaceStore workspaces, AuditLog audit)
+        string workspaceId, UpdateWorkspaceSettingsRequest request, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.MonthlyTokenBudget is <= 0) errors["monthlyTokenBudget"] = ["Give a number of training tokens above 0, or null for no token budget."];
@@ -42,59 +41,53 @@ public static class WorkspaceSettingsApi
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The settings cannot be saved");
 
-        var before = await budgets.GetBudgetAsync(workspaceId);
+        var before = await services.Budgets.GetBudgetAsync(workspaceId);
         var changes = new List<string>();
         if (before.TrainedTokens != request.MonthlyTokenBudget)
             changes.Add($"monthly token budget {Tokens(before.TrainedTokens)} → {Tokens(request.MonthlyTokenBudget)}");
         if (before.Cost != request.MonthlyCostBudget)
             changes.Add($"monthly cost budget {Cost(before.Cost)} → {Cost(request.MonthlyCostBudget)}");
-        await budgets.SetBudgetAsync(workspaceId, new MonthlyBudget(request.MonthlyTokenBudget, request.MonthlyCostBudget));
+        await services.Budgets.SetBudgetAsync(workspaceId, new MonthlyBudget(request.MonthlyTokenBudget, request.MonthlyCostBudget));
 
         switch (request.WebhookUrl)
         {
             case null:
                 break;
             case "":
-                if (await webhooks.IsConfiguredAsync(workspaceId)) changes.Add("webhook removed");
-                await webhooks.RemoveAsync(workspaceId);
+                if (await services.Webhooks.IsConfiguredAsync(workspaceId)) changes.Add("webhook removed");
+                await services.Webhooks.RemoveAsync(workspaceId);
                 break;
             default:
-                changes.Add(await webhooks.IsConfiguredAsync(workspaceId) ? "webhook replaced" : "webhook set");
-                await webhooks.SetUrlAsync(workspaceId, request.WebhookUrl);
+                changes.Add(await services.Webhooks.IsConfiguredAsync(workspaceId) ? "webhook replaced" : "webhook set");
+                await services.Webhooks.SetUrlAsync(workspaceId, request.WebhookUrl);
                 break;
         }
 
         if (changes.Count > 0)
         {
-            var name = (await workspaces.GetAsync(workspaceId))?.Name;
-            await audit.RecordAsync(workspaceId, user, AuditAction.WorkspaceSettingsChanged, "workspace", workspaceId, name, string.Join("; ", changes));
+            var name = (await services.Workspaces.GetAsync(workspaceId))?.Name;
+            await services.Audit.RecordAsync(workspaceId, user, AuditAction.WorkspaceSettingsChanged, "workspace", workspaceId, name, string.Join("; ", changes));
         }
-        return TypedResults.Ok(await ReadAsync(workspaceId, budgets, webhooks));
+        return TypedResults.Ok(await ReadAsync(workspaceId, services));
     }
 
     public static async Task<Results<Ok<WebhookTestResult>, Conflict<ProblemDetails>>> TestWebhook(
-        string workspaceId, ClaimsPrincipal user, WorkspaceWebhooks webhooks, WebhookSender sender, WorkspaceStore workspaces,
-        CancellationToken cancellationToken)
+        string workspaceId, ClaimsPrincipal user, [AsParameters] WorkspaceServices services, CancellationToken cancellationToken)
     {
-        if (await webhooks.GetUrlAsync(workspaceId) is not { } url)
+        if (await services.Webhooks.GetUrlAsync(workspaceId) is not { } url)
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Title = "No webhook is set",
-                Detail = "Save an incoming-webhook URL in the workspace's settings first.",
-                Status = StatusCodes.Status409Conflict,
-            });
+            return ApiProblems.Conflict("No webhook is set", "Save an incoming-webhook URL in the workspace's settings first.");
         }
-        var name = (await workspaces.GetAsync(workspaceId))?.Name ?? workspaceId;
-        var result = await sender.SendAsync(url,
+        var name = (await services.Workspaces.GetAsync(workspaceId))?.Name ?? workspaceId;
+        var result = await services.WebhookSender.SendAsync(url,
             $"[{name}] A test message from FineTune, sent by {user.Identity?.Name}: job notifications will arrive here.", cancellationToken);
         return TypedResults.Ok(new WebhookTestResult(result.Delivered, result.StatusCode, result.Error));
     }
 
-    private static async Task<WorkspaceSettings> ReadAsync(string workspaceId, BudgetStore budgets, WorkspaceWebhooks webhooks)
+    private static async Task<WorkspaceSettings> ReadAsync(string workspaceId, WorkspaceServices services)
     {
-        var budget = await budgets.GetBudgetAsync(workspaceId);
-        return new WorkspaceSettings(budget.TrainedTokens, budget.Cost, await webhooks.IsConfiguredAsync(workspaceId), await budgets.UsageAsync(workspaceId));
+        var budget = await services.Budgets.GetBudgetAsync(workspaceId);
+        return new WorkspaceSettings(budget.TrainedTokens, budget.Cost, await services.Webhooks.IsConfiguredAsync(workspaceId), await services.Budgets.UsageAsync(workspaceId));
     }
 
     private static string Tokens(long? tokens) => tokens?.ToString("N0", CultureInfo.InvariantCulture) ?? "none";

@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
+using FineTune.Api.Budgets;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Workspaces;
-
 
 public static class WorkspacesApi
 {
@@ -43,32 +43,32 @@ public static class WorkspacesApi
     internal static RouteHandlerBuilder RequireRoleOnWorkspace(this RouteHandlerBuilder builder, WorkspaceRole role) =>
         builder.RequireRoleOn<WorkspaceStore>(role, "workspaceId", async (workspaces, id) => (await workspaces.GetAsync(id))?.Id);
 
-    public static async Task<Ok<IReadOnlyList<WorkspaceMembership>>> ListWorkspaces(ClaimsPrincipal user, WorkspaceStore workspaces) =>
-        TypedResults.Ok(await workspaces.MembershipsOfUserAsync(user.UserId()));
+    public static async Task<Ok<IReadOnlyList<WorkspaceMembership>>> ListWorkspaces(ClaimsPrincipal user, [AsParameters] WorkspaceServices services) =>
+        TypedResults.Ok(await services.Workspaces.MembershipsOfUserAsync(user.UserId()));
 
     public static async Task<Results<Created<WorkspaceMembership>, ValidationProblem>> CreateWorkspace(
-        CreateWorkspaceRequest request, ClaimsPrincipal user, WorkspaceStore workspaces, TimeProvider time, AuditLog audit)
+        CreateWorkspaceRequest request, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["Name the workspace (at most 100 characters)."] });
         }
-        var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], request.Name.Trim(), user.UserId(), time.GetUtcNow());
-        await workspaces.CreateAsync(workspace, user.UserId());
-        await audit.RecordAsync(workspace.Id, user, AuditAction.WorkspaceCreated, "workspace", workspace.Id, workspace.Name);
+        var workspace = new Workspace("ws_" + Guid.NewGuid().ToString("N")[..16], request.Name.Trim(), user.UserId(), services.Time.GetUtcNow());
+        await services.Workspaces.CreateAsync(workspace, user.UserId());
+        await services.Audit.RecordAsync(workspace.Id, user, AuditAction.WorkspaceCreated, "workspace", workspace.Id, workspace.Name);
         return TypedResults.Created($"/api/workspaces/{workspace.Id}", new WorkspaceMembership(workspace.Id, workspace.Name, WorkspaceRole.Owner));
     }
 
-    public static async Task<Ok<WorkspaceMembership>> GetWorkspace(string workspaceId, ClaimsPrincipal user, WorkspaceStore workspaces, WorkspaceAccess access)
+    public static async Task<Ok<WorkspaceMembership>> GetWorkspace(string workspaceId, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
-        var workspace = (await workspaces.GetAsync(workspaceId))!;
-        return TypedResults.Ok(new WorkspaceMembership(workspace.Id, workspace.Name, (await access.RoleAsync(user, workspaceId))!.Value));
+        var workspace = (await services.Workspaces.GetAsync(workspaceId))!;
+        return TypedResults.Ok(new WorkspaceMembership(workspace.Id, workspace.Name, (await services.Access.RoleAsync(user, workspaceId))!.Value));
     }
 
-    public static async Task<Ok<IReadOnlyList<WorkspaceMember>>> ListMembers(string workspaceId, WorkspaceStore workspaces, UserStore users)
+    public static async Task<Ok<IReadOnlyList<WorkspaceMember>>> ListMembers(string workspaceId, [AsParameters] WorkspaceServices services)
     {
-        var roles = await workspaces.MembersAsync(workspaceId);
-        var accounts = await users.GetManyAsync(roles.Keys);
+        var roles = await services.Workspaces.MembersAsync(workspaceId);
+        var accounts = await services.Users.GetManyAsync(roles.Keys);
         IReadOnlyList<WorkspaceMember> members = accounts
             .Select(a => new WorkspaceMember(a.Id, a.Name, a.Email, roles[a.Id]))
             .OrderByDescending(m => m.Role).ThenBy(m => m.Name, StringComparer.OrdinalIgnoreCase)
@@ -77,28 +77,28 @@ public static class WorkspacesApi
     }
 
     public static async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> SetMemberRole(
-        string workspaceId, string userId, SetRoleRequest request, ClaimsPrincipal user, WorkspaceStore workspaces, UserStore users, AuditLog audit)
+        string workspaceId, string userId, SetRoleRequest request, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
-        var roles = await workspaces.MembersAsync(workspaceId);
+        var roles = await services.Workspaces.MembersAsync(workspaceId);
         if (!roles.TryGetValue(userId, out var current)) return TypedResults.NotFound();
         if (current == WorkspaceRole.Owner && request.Role != WorkspaceRole.Owner && IsLastOwner(roles)) return LastOwner();
-        await workspaces.SetRoleAsync(workspaceId, userId, request.Role);
+        await services.Workspaces.SetRoleAsync(workspaceId, userId, request.Role);
         if (current != request.Role)
         {
-            await audit.RecordAsync(workspaceId, user, AuditAction.MemberRoleChanged, "member", userId, (await users.GetAsync(userId))?.Name,
+            await services.Audit.RecordAsync(workspaceId, user, AuditAction.MemberRoleChanged, "member", userId, (await services.Users.GetAsync(userId))?.Name,
                 $"{RoleName(current)} → {RoleName(request.Role)}");
         }
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<NoContent, NotFound, Conflict<ProblemDetails>>> RemoveMember(
-        string workspaceId, string userId, ClaimsPrincipal user, WorkspaceStore workspaces, UserStore users, AuditLog audit)
+        string workspaceId, string userId, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
-        var roles = await workspaces.MembersAsync(workspaceId);
+        var roles = await services.Workspaces.MembersAsync(workspaceId);
         if (!roles.TryGetValue(userId, out var current)) return TypedResults.NotFound();
         if (current == WorkspaceRole.Owner && IsLastOwner(roles)) return LastOwner();
-        await workspaces.RemoveMemberAsync(workspaceId, userId);
-        await audit.RecordAsync(workspaceId, user, AuditAction.MemberRemoved, "member", userId, (await users.GetAsync(userId))?.Name,
+        await services.Workspaces.RemoveMemberAsync(workspaceId, userId);
+        await services.Audit.RecordAsync(workspaceId, user, AuditAction.MemberRemoved, "member", userId, (await services.Users.GetAsync(userId))?.Name,
             $"was {RoleName(current)}");
         return TypedResults.NoContent();
     }
@@ -107,18 +107,13 @@ public static class WorkspacesApi
 
     private static bool IsLastOwner(IReadOnlyDictionary<string, WorkspaceRole> roles) => roles.Values.Count(r => r == WorkspaceRole.Owner) == 1;
 
-    private static Conflict<ProblemDetails> LastOwner() => TypedResults.Conflict(new ProblemDetails
-    {
-        Title = "A workspace needs an owner",
-        Detail = "Make someone else an owner first.",
-        Status = StatusCodes.Status409Conflict,
-    });
+    private static Conflict<ProblemDetails> LastOwner() => ApiProblems.Conflict("A workspace needs an owner", "Make someone else an owner first.");
 
-    public static async Task<Ok<IReadOnlyList<Invitation>>> ListInvitations(string workspaceId, InvitationStore invitations) =>
-        TypedResults.Ok(await invitations.ListAsync(workspaceId));
+    public static async Task<Ok<IReadOnlyList<Invitation>>> ListInvitations(string workspaceId, [AsParameters] WorkspaceServices services) =>
+        TypedResults.Ok(await services.Invitations.ListAsync(workspaceId));
 
     public static async Task<Results<Created<IssuedInvitation>, ValidationProblem>> CreateInvitation(
-        string workspaceId, CreateInvitationRequest request, ClaimsPrincipal user, InvitationStore invitations, AuditLog audit)
+        string workspaceId, CreateInvitationRequest request, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
         var hours = request.ExpiresInHours ?? DefaultInvitationHours;
         if (hours is < 1 or > MaxInvitationHours)
@@ -128,46 +123,58 @@ public static class WorkspacesApi
                 ["expiresInHours"] = [$"Choose between 1 and {MaxInvitationHours} hours."],
             });
         }
-        var issued = await invitations.IssueAsync(workspaceId, request.Role, user.UserId(), TimeSpan.FromHours(hours));
-        await audit.RecordAsync(workspaceId, user, AuditAction.InvitationCreated, "invitation", issued.Invitation.Id, null,
+        var issued = await services.Invitations.IssueAsync(workspaceId, request.Role, user.UserId(), TimeSpan.FromHours(hours));
+        await services.Audit.RecordAsync(workspaceId, user, AuditAction.InvitationCreated, "invitation", issued.Invitation.Id, null,
             $"as {RoleName(request.Role)}, valid for {hours} hours");
         return TypedResults.Created($"/api/workspaces/{workspaceId}/invitations/{issued.Invitation.Id}", issued);
     }
 
     public static async Task<Results<NoContent, NotFound>> RevokeInvitation(
-        string workspaceId, string invitationId, ClaimsPrincipal user, InvitationStore invitations, AuditLog audit)
+        string workspaceId, string invitationId, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
-        if (!await invitations.RemoveAsync(workspaceId, invitationId)) return TypedResults.NotFound();
-        await audit.RecordAsync(workspaceId, user, AuditAction.InvitationRevoked, "invitation", invitationId);
+        if (!await services.Invitations.RemoveAsync(workspaceId, invitationId)) return TypedResults.NotFound();
+        await services.Audit.RecordAsync(workspaceId, user, AuditAction.InvitationRevoked, "invitation", invitationId);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<Ok<InvitationPreview>, NotFound>> PreviewInvitation(
-        string token, InvitationStore invitations, WorkspaceStore workspaces, UserStore users)
+        string token, [AsParameters] WorkspaceServices services)
     {
-        if (await invitations.FindAsync(token) is not { } invitation || await workspaces.GetAsync(invitation.WorkspaceId) is not { } workspace)
+        if (await services.Invitations.FindAsync(token) is not { } invitation || await services.Workspaces.GetAsync(invitation.WorkspaceId) is not { } workspace)
         {
             return TypedResults.NotFound();
         }
-        var inviter = await users.GetAsync(invitation.CreatedBy);
+        var inviter = await services.Users.GetAsync(invitation.CreatedBy);
         return TypedResults.Ok(new InvitationPreview(workspace.Name, invitation.Role, inviter?.Name ?? "An owner", invitation.ExpiresAt));
     }
 
     public static async Task<Results<Ok<WorkspaceMembership>, NotFound>> AcceptInvitation(
-        string token, ClaimsPrincipal user, InvitationStore invitations, WorkspaceStore workspaces, AuditLog audit)
+        string token, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
     {
-        if (await invitations.FindAsync(token) is not { } invitation
-            || await workspaces.GetAsync(invitation.WorkspaceId) is not { } workspace
-            || !await invitations.RemoveAsync(invitation.WorkspaceId, invitation.Id))
+        if (await services.Invitations.FindAsync(token) is not { } invitation
+            || await services.Workspaces.GetAsync(invitation.WorkspaceId) is not { } workspace
+            || !await services.Invitations.RemoveAsync(invitation.WorkspaceId, invitation.Id))
         {
             return TypedResults.NotFound();
         }
         // Accepting never lowers a role someone already has.
-        var current = (await workspaces.RolesOfUserAsync(user.UserId())).GetValueOrDefault(workspace.Id);
+        var current = (await services.Workspaces.RolesOfUserAsync(user.UserId())).GetValueOrDefault(workspace.Id);
         var role = current > invitation.Role ? current : invitation.Role;
-        await workspaces.SetRoleAsync(workspace.Id, user.UserId(), role);
-        await audit.RecordAsync(workspace.Id, user, AuditAction.MemberJoined, "member", user.UserId(), user.Identity?.Name,
+        await services.Workspaces.SetRoleAsync(workspace.Id, user.UserId(), role);
+        await services.Audit.RecordAsync(workspace.Id, user, AuditAction.MemberJoined, "member", user.UserId(), user.Identity?.Name,
             $"as {RoleName(role)} by invitation {invitation.Id}");
         return TypedResults.Ok(new WorkspaceMembership(workspace.Id, workspace.Name, role));
     }
 }
+
+// The workspace routes' dependencies (members, invitations, settings).
+public sealed record WorkspaceServices(
+    WorkspaceStore Workspaces,
+    WorkspaceAccess Access,
+    UserStore Users,
+    InvitationStore Invitations,
+    BudgetStore Budgets,
+    WorkspaceWebhooks Webhooks,
+    WebhookSender WebhookSender,
+    AuditLog Audit,
+    TimeProvider Time);

@@ -23,6 +23,35 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         await transaction.ExecuteAsync();
     }
 
+    // Saves the job and tells every listener (the Web's live pages) what changed: the one way a job's
+    // new state, and the events that came with it, are announced.
+    public async Task SaveAndPublishAsync(FineTuneJob job, IReadOnlyList<JobEvent>? newEvents = null)
+    {
+        await SaveAsync(job);
+        await redis.GetSubscriber().PublishAsync(
+            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents ?? [])));
+    }
+
+    // The job a user's Idempotency-Key stands for (for a day): jobId when the key is new, else the id it
+    // was first claimed for, so a retried or double-submitted create gets the same job back.
+    public async Task<string> ClaimIdempotencyKeyAsync(string userId, string idempotencyKey, string jobId)
+    {
+        var key = RedisKeys.JobIdempotencyKey(userId, idempotencyKey);
+        if (await Db.StringSetAsync(key, jobId, TimeSpan.FromDays(1), When.NotExists)) return jobId;
+        return (await Db.StringGetAsync(key)).ToString();
+    }
+
+    // A job waiting for approval gets one decision: approve, deny and withdraw all claim it first (SET NX),
+    // so of two people acting at once only the first wins.
+    public Task<bool> ClaimDecisionAsync(string jobId, string decision) =>
+        Db.StringSetAsync(RedisKeys.JobDecision(jobId), decision, when: When.NotExists);
+
+    // The decision claimed for a job ("" when none is).
+    public async Task<string> ClaimedDecisionAsync(string jobId) => (await Db.StringGetAsync(RedisKeys.JobDecision(jobId))).ToString();
+
+    // Gives a claimed decision back when it could not be carried out, so it can be made again.
+    public Task ReleaseDecisionAsync(string jobId) => Db.KeyDeleteAsync(RedisKeys.JobDecision(jobId));
+
     public const string ProviderJobIndex = "finetune:jobs:by-provider-id";
 
     // The FineTune job of a provider job, if FineTune knows it.
@@ -51,13 +80,29 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000) =>
         await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceJobs(workspaceId), 0, limit - 1, Order.Descending));
 
-    // Every job in every workspace: for backfilling the indexes of records stored by older versions.
-    public async Task<IReadOnlyList<FineTuneJob>> ListAllWorkspacesAsync() =>
-        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs));
+    // Enters every job stored before workspaces existed in its workspace's list (the default one);
+    // returns how many were missing. A start-up migration (the Api's StoreMigrations).
+    public async Task<int> BackfillWorkspaceIndexAsync()
+    {
+        var added = 0;
+        foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
+        {
+            if (await Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds())) added++;
+        }
+        return added;
+    }
 
-    // Enters a job stored before workspaces existed in its workspace's list.
-    public Task IndexInWorkspaceAsync(FineTuneJob job) =>
-        Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+    // Enters every job stored before the provider job index existed in it, never replacing an entry;
+    // returns how many were missing. A start-up migration, which the Worker's import also runs first.
+    public async Task<int> BackfillProviderJobIndexAsync()
+    {
+        var added = 0;
+        foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
+        {
+            if (job.ProviderJobId is { } providerJobId && await Db.HashSetAsync(ProviderJobIndex, providerJobId, job.Id, When.NotExists)) added++;
+        }
+        return added;
+    }
 
     private async Task<IReadOnlyList<FineTuneJob>> GetManyAsync(RedisValue[] ids)
     {
@@ -112,7 +157,4 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         var last = await Db.ListGetByIndexAsync(RedisKeys.JobEvents(jobId), -1);
         return last.IsNull ? null : FineTuneJson.Deserialize<JobEvent>(last.ToString()).Id;
     }
-
-    public async Task PublishAsync(JobUpdate update) =>
-        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(update));
 }

@@ -10,16 +10,22 @@ using OpenAI.Models;
 
 namespace FineTune.Data;
 
-// The one adapter between FineTune and an OpenAI-compatible fine-tuning API.
-// Files go through the SDK's typed OpenAIFileClient. The SDK exposes fine-tuning jobs mostly as
-// protocol methods (and pause/resume not at all), so job calls are sent through FineTuningClient's
-// own pipeline (same auth, retries and telemetry) and their JSON is parsed here, and only here.
+// The one adapter between FineTune and an OpenAI-compatible fine-tuning API. Every call goes through the
+// OpenAI SDK: files through OpenAIFileClient, models through OpenAIModelClient, chat through ChatClient, and
+// fine-tuning jobs through FineTuningClient's typed methods (GetJobAsync, GetJobsAsync, and on a job
+// CancelAndUpdateAsync, GetEventsAsync, GetCheckpointsAsync), which also page the lists. Its protocol methods
+// (BinaryContent in, JSON out) are used only where no typed method can say it: creating a job and pausing
+// or resuming one. What the provider answered is read from the response JSON, here and only here: the
+// SDK's public models leave out fields FineTune keeps (a job's creation and finish times and its error, an
+// event's level), read a not yet resolved "auto" hyperparameter as 0 and turn checkpoint metrics into floats.
 public sealed class FineTuningProvider
 {
     private readonly OpenAIFileClient _files;
     private readonly FineTuningClient _fineTuning;
-    private readonly string _jobsUrl;
     private readonly OpenAIClient _client;
+
+    // Events and checkpoints are asked for 100 at a time, the most OpenAI returns in one page.
+    private const int PageSize = 100;
 
     // perTryPolicies run before every request that leaves for the provider (the Worker's request budget).
     public FineTuningProvider(ProviderOptions options, IEnumerable<PipelinePolicy>? perTryPolicies = null)
@@ -37,7 +43,6 @@ public sealed class FineTuningProvider
         _client = client;
         _files = client.GetOpenAIFileClient();
         _fineTuning = client.GetFineTuningClient();
-        _jobsUrl = options.Endpoint.TrimEnd('/') + "/fine_tuning/jobs";
     }
 
     public async Task<string> UploadTrainingFileAsync(Stream content, string fileName, CancellationToken cancellationToken)
@@ -50,6 +55,8 @@ public sealed class FineTuningProvider
         CreateJobAsync(request, metadata: null, idempotencyKey, cancellationToken);
 
     // Metadata: up to 16 string pairs the provider keeps with the job (OpenAI's limits are checked by the Api).
+    // The protocol method, because the typed FineTuneAsync takes no request options, so no Idempotency-Key
+    // header, and knows only the supervised and DPO methods.
     public async Task<ProviderJob> CreateJobAsync(ProviderJobRequest request, IReadOnlyDictionary<string, string>? metadata, string idempotencyKey, CancellationToken cancellationToken)
     {
         var body = new JsonObject
@@ -63,48 +70,90 @@ public sealed class FineTuningProvider
         if (request.Seed is not null) body["seed"] = request.Seed;
         if (metadata is { Count: > 0 }) body["metadata"] = new JsonObject(metadata.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value)));
 
-        using var json = await SendAsync("POST", _jobsUrl, body, idempotencyKey, cancellationToken);
-        return ParseJob(json.RootElement);
+        var options = new RequestOptions { CancellationToken = cancellationToken };
+        options.SetHeader("Idempotency-Key", idempotencyKey);
+        var job = await _fineTuning.FineTuneAsync(BinaryContent.Create(BinaryData.FromString(body.ToJsonString())), waitUntilCompleted: false, options);
+        return ParseJob(job);
     }
 
-    public async Task<ProviderJob> GetJobAsync(string providerJobId, CancellationToken cancellationToken)
-    {
-        using var json = await SendAsync("GET", $"{_jobsUrl}/{providerJobId}", null, null, cancellationToken);
-        return ParseJob(json.RootElement);
-    }
+    public async Task<ProviderJob> GetJobAsync(string providerJobId, CancellationToken cancellationToken) =>
+        ParseJob(await _fineTuning.GetJobAsync(providerJobId, cancellationToken));
 
     // One page of the provider's jobs, newest first (GET /fine_tuning/jobs?after=&limit=).
     public async Task<ProviderJobPage> ListJobsAsync(string? after, int limit, CancellationToken cancellationToken)
     {
-        var url = $"{_jobsUrl}?limit={limit}" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
-        using var json = await SendAsync("GET", url, null, null, cancellationToken);
-        var page = json.RootElement;
-        var jobs = page.GetProperty("data").EnumerateArray().Select(ParseJob).ToList();
-        var hasMore = page.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
-        return new ProviderJobPage(jobs, hasMore);
+        var jobs = _fineTuning.GetJobsAsync(new FineTuningJobCollectionOptions { AfterJobId = after, PageSize = limit }, cancellationToken);
+        await foreach (var page in jobs.GetRawPagesAsync())
+        {
+            using var json = ReadJson(page);
+            var root = json.RootElement;
+            var hasMore = root.TryGetProperty("has_more", out var more) && more.ValueKind == JsonValueKind.True;
+            return new ProviderJobPage(root.GetProperty("data").EnumerateArray().Select(ParseJob).ToList(), hasMore);
+        }
+        return new ProviderJobPage([], HasMore: false);
     }
 
-    public Task<ProviderJob> CancelJobAsync(string providerJobId, CancellationToken cancellationToken) =>
-        ActOnJobAsync(providerJobId, "cancel", cancellationToken);
+    // The SDK cancels through a job object, so this reads the job first.
+    public async Task<ProviderJob> CancelJobAsync(string providerJobId, CancellationToken cancellationToken)
+    {
+        var job = await _fineTuning.GetJobAsync(providerJobId, cancellationToken);
+        await job.CancelAndUpdateAsync(cancellationToken);
+        return ParseJob(job);
+    }
 
-    public Task<ProviderJob> PauseJobAsync(string providerJobId, CancellationToken cancellationToken) =>
-        ActOnJobAsync(providerJobId, "pause", cancellationToken);
+    // Protocol methods: the SDK has no typed pause or resume.
+    public async Task<ProviderJob> PauseJobAsync(string providerJobId, CancellationToken cancellationToken)
+    {
+        using var json = ReadJson(await _fineTuning.PauseFineTuningJobAsync(providerJobId, new RequestOptions { CancellationToken = cancellationToken }));
+        return ParseJob(json.RootElement);
+    }
 
-    public Task<ProviderJob> ResumeJobAsync(string providerJobId, CancellationToken cancellationToken) =>
-        ActOnJobAsync(providerJobId, "resume", cancellationToken);
+    public async Task<ProviderJob> ResumeJobAsync(string providerJobId, CancellationToken cancellationToken)
+    {
+        using var json = ReadJson(await _fineTuning.ResumeFineTuningJobAsync(providerJobId, new RequestOptions { CancellationToken = cancellationToken }));
+        return ParseJob(json.RootElement);
+    }
 
-    // Providers list events newest first. This returns every event newer than knownEventId
-    // (all of them when it is null), oldest first, paging back until it meets the known one.
-    public async Task<IReadOnlyList<JobEvent>> GetEventsSinceAsync(string providerJobId, string? knownEventId, CancellationToken cancellationToken)
+    // Every event newer than knownEventId (all of them when it is null), oldest first.
+    public async Task<IReadOnlyList<JobEvent>> GetEventsSinceAsync(string providerJobId, string? knownEventId, CancellationToken cancellationToken) =>
+        await EventsSinceAsync(await _fineTuning.GetJobAsync(providerJobId, cancellationToken), knownEventId, cancellationToken);
+
+    // The job first, then its events, through the one job object the SDK lists events from: what a poll reads,
+    // in two requests (more when the events fill several pages). Every event behind the state returned is there.
+    public async Task<(ProviderJob Job, IReadOnlyList<JobEvent> Events)> GetJobAndEventsSinceAsync(
+        string providerJobId, string? knownEventId, CancellationToken cancellationToken)
+    {
+        var job = await _fineTuning.GetJobAsync(providerJobId, cancellationToken);
+        return (ParseJob(job), await EventsSinceAsync(job, knownEventId, cancellationToken));
+    }
+
+    // Every checkpoint of the job, newest first as providers list them, with the job they were read through.
+    public async Task<(ProviderJob Job, IReadOnlyList<JobCheckpoint> Checkpoints)> GetJobAndCheckpointsAsync(
+        string providerJobId, CancellationToken cancellationToken)
+    {
+        var job = await _fineTuning.GetJobAsync(providerJobId, cancellationToken);
+        var checkpoints = new List<JobCheckpoint>();
+        await foreach (var page in job.GetCheckpointsAsync(new GetCheckpointsOptions { PageSize = PageSize }, cancellationToken).GetRawPagesAsync())
+        {
+            using var json = ReadJson(page);
+            var data = json.RootElement.GetProperty("data");
+            if (data.GetArrayLength() == 0) break;
+            checkpoints.AddRange(data.EnumerateArray().Select(ParseCheckpoint));
+        }
+        return (ParseJob(job), checkpoints);
+    }
+
+    // Providers list events newest first: this pages back until it meets the known event, and returns
+    // what came after it oldest first. The SDK asks for the next page only when this one did not end it.
+    private static async Task<IReadOnlyList<JobEvent>> EventsSinceAsync(FineTuningJob job, string? knownEventId, CancellationToken cancellationToken)
     {
         var newestFirst = new List<JobEvent>();
-        string? after = null;
-        while (true)
+        await foreach (var page in job.GetEventsAsync(new GetEventsOptions { PageSize = PageSize }, cancellationToken).GetRawPagesAsync())
         {
-            var url = $"{_jobsUrl}/{providerJobId}/events?limit=100" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
-            using var json = await SendAsync("GET", url, null, null, cancellationToken);
-            var page = json.RootElement;
-            foreach (var item in page.GetProperty("data").EnumerateArray())
+            using var json = ReadJson(page);
+            var data = json.RootElement.GetProperty("data");
+            if (data.GetArrayLength() == 0) break;
+            foreach (var item in data.EnumerateArray())
             {
                 var jobEvent = ParseEvent(item);
                 if (jobEvent.Id == knownEventId)
@@ -114,14 +163,9 @@ public sealed class FineTuningProvider
                 }
                 newestFirst.Add(jobEvent);
             }
-            var hasMore = page.TryGetProperty("has_more", out var more) && more.GetBoolean();
-            if (!hasMore || newestFirst.Count == 0)
-            {
-                newestFirst.Reverse();
-                return newestFirst;
-            }
-            after = newestFirst[^1].Id;
         }
+        newestFirst.Reverse();
+        return newestFirst;
     }
 
     // The provider's models (base, fine-tuned and checkpoints), through the SDK's model client.
@@ -129,24 +173,6 @@ public sealed class FineTuningProvider
     {
         OpenAIModelCollection models = await _client.GetOpenAIModelClient().GetModelsAsync(cancellationToken);
         return models.Select(model => new ProviderModel(model.Id, model.CreatedAt, model.OwnedBy)).ToList();
-    }
-
-    // Every checkpoint of a job, newest first as providers list them.
-    public async Task<IReadOnlyList<JobCheckpoint>> GetCheckpointsAsync(string providerJobId, CancellationToken cancellationToken)
-    {
-        var checkpoints = new List<JobCheckpoint>();
-        string? after = null;
-        while (true)
-        {
-            var url = $"{_jobsUrl}/{providerJobId}/checkpoints?limit=100" + (after is null ? "" : $"&after={Uri.EscapeDataString(after)}");
-            using var json = await SendAsync("GET", url, null, null, cancellationToken);
-            var page = json.RootElement;
-            var before = checkpoints.Count;
-            checkpoints.AddRange(page.GetProperty("data").EnumerateArray().Select(ParseCheckpoint));
-            var hasMore = page.TryGetProperty("has_more", out var more) && more.GetBoolean();
-            if (!hasMore || checkpoints.Count == before) return checkpoints;
-            after = checkpoints[^1].Id;
-        }
     }
 
     // A file's content, such as a job's results CSV.
@@ -233,30 +259,13 @@ public sealed class FineTuningProvider
     private static double? OptionalNumber(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) ? number : null;
 
-    private async Task<ProviderJob> ActOnJobAsync(string providerJobId, string action, CancellationToken cancellationToken)
+    private static JsonDocument ReadJson(ClientResult result) => JsonDocument.Parse(result.GetRawResponse().Content);
+
+    // The job as the provider's last answer about it (a read, a create or a cancel) describes it.
+    private static ProviderJob ParseJob(FineTuningJob job)
     {
-        using var json = await SendAsync("POST", $"{_jobsUrl}/{providerJobId}/{action}", null, null, cancellationToken);
+        using var json = JsonDocument.Parse(job.GetRawResponse().Content);
         return ParseJob(json.RootElement);
-    }
-
-    private async Task<JsonDocument> SendAsync(string method, string url, JsonNode? body, string? idempotencyKey, CancellationToken cancellationToken)
-    {
-        using var message = _fineTuning.Pipeline.CreateMessage();
-        message.Request.Method = method;
-        message.Request.Uri = new Uri(url);
-        message.Request.Headers.Set("Accept", "application/json");
-        if (idempotencyKey is not null) message.Request.Headers.Set("Idempotency-Key", idempotencyKey);
-        if (body is not null)
-        {
-            message.Request.Headers.Set("Content-Type", "application/json");
-            message.Request.Content = BinaryContent.Create(BinaryData.FromString(body.ToJsonString()));
-        }
-        message.Apply(new RequestOptions { CancellationToken = cancellationToken });
-
-        await _fineTuning.Pipeline.SendAsync(message);
-        var response = message.Response!;
-        if (response.IsError) throw new ClientResultException(response);
-        return JsonDocument.Parse(response.Content);
     }
 
     private static JsonObject MethodJson(JobMethod method)

@@ -14,26 +14,12 @@ public static class Extensions
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobLease>();
 
-        builder.Services.AddOptions<WorkerOptions>()
-            .Bind(builder.Configuration.GetSection(WorkerOptions.Section))
-            .Validate(o => o.PollInterval > TimeSpan.Zero, "FineTune:Worker:PollInterval must be positive.")
-            .Validate(o => o.SlowPollInterval >= o.PollInterval, "FineTune:Worker:SlowPollInterval must be at least PollInterval.")
-            .Validate(o => o.LeaseDuration > o.SlowPollInterval, "FineTune:Worker:LeaseDuration must be longer than SlowPollInterval, or a worker loses its jobs between polls.")
-            .Validate(o => o.MaxConcurrentPolls >= 1, "FineTune:Worker:MaxConcurrentPolls must be at least 1.")
-            .Validate(o => o.RequestsPerSecond > 0, "FineTune:Worker:RequestsPerSecond must be positive.")
-            .Validate(o => o.RequestBurst >= 1, "FineTune:Worker:RequestBurst must be at least 1.")
-            .Validate(o => o.BackoffInitialDelay > TimeSpan.Zero && o.BackoffMaxDelay >= o.BackoffInitialDelay,
-                "FineTune:Worker:BackoffInitialDelay must be positive and BackoffMaxDelay at least as long.")
-            .Validate(o => o.RequestTimeout > TimeSpan.Zero, "FineTune:Worker:RequestTimeout must be positive.")
-            .Validate(o => o.ImportInterval > TimeSpan.Zero, "FineTune:Worker:ImportInterval must be positive.")
-            .Validate(o => o.ImportGracePeriod >= TimeSpan.Zero, "FineTune:Worker:ImportGracePeriod must not be negative.")
-            .Validate(o => o.ImportPageSize is >= 1 and <= 100, "FineTune:Worker:ImportPageSize must be between 1 and 100.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Every job polls through its own provider connection (the server's, or its workspace's), each
         // connection with its own budget. The SDK's own retries are off: the poller retries per job
         // (PollSchedule), so a 429 or a 5xx never holds a slot while other jobs wait.
-        builder.Services.Configure<ProviderOptions>(builder.Configuration.GetSection(ProviderOptions.Section));
+        builder.Services.AddOptions<ProviderOptions>().BindConfiguration(ProviderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ConnectionRequestBudgets>();
         builder.Services.AddSingleton<ProviderClientFactory>(services =>
         {

@@ -61,7 +61,9 @@ public sealed partial class JobImporter(
     {
         if (!_backfilled)
         {
-            await BackfillIndexesAsync();
+            // Jobs stored before the provider job index existed must be in it before any import, or they would
+            // be imported again. The Api's StoreMigrations enters them too, but this Worker may start first.
+            await jobs.BackfillProviderJobIndexAsync();
             _backfilled = true;
         }
 
@@ -139,25 +141,13 @@ public sealed partial class JobImporter(
                 var events = await provider.GetEventsSinceAsync(providerJob.Id, await jobs.LastEventIdAsync(jobId), cancellationToken);
                 added = await jobs.AppendEventsAsync(jobId, events);
             }
-            await jobs.SaveAsync(job);
-            await jobs.PublishAsync(new JobUpdate(job, added));
+            await jobs.SaveAndPublishAsync(job, added);
             LogJobImported(jobId, providerJob.Id, job.Status);
             return true;
         }
         finally
         {
             await lease.ReleaseAsync(jobId, _owner);
-        }
-    }
-
-    // Jobs stored before the provider and workspace indexes existed are entered in them once, so they
-    // are not imported again and their workspace lists them.
-    private async Task BackfillIndexesAsync()
-    {
-        foreach (var job in await jobs.ListAllWorkspacesAsync())
-        {
-            if (job.ProviderJobId is { } providerJobId) await jobs.ClaimProviderJobAsync(providerJobId, job.Id);
-            await jobs.IndexInWorkspaceAsync(job);
         }
     }
 

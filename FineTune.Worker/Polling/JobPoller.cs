@@ -133,9 +133,8 @@ public sealed partial class JobPoller(
             ?? throw new InvalidOperationException($"Job {jobId} runs on connection {job.ConnectionId}, which no longer exists.");
 
         // The job first, then its events: every event behind a status we store is then stored too.
-        var providerJob = await provider.GetJobAsync(job.ProviderJobId, cancellationToken);
         var lastEventId = await jobs.LastEventIdAsync(jobId);
-        var events = await provider.GetEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
+        var (providerJob, events) = await provider.GetJobAndEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
         // Idempotent by provider event id: whatever another worker (or this one, before a crash) stored is skipped.
         var added = await jobs.AppendEventsAsync(jobId, events);
 
@@ -143,8 +142,7 @@ public sealed partial class JobPoller(
         var updated = job.WithProviderStateAndDetails(providerJob);
         if (added.Count > 0 || updated != job)
         {
-            await jobs.SaveAsync(updated);
-            await jobs.PublishAsync(new JobUpdate(updated, added));
+            await jobs.SaveAndPublishAsync(updated, added);
             if (updated.Status != job.Status) LogStatusChanged(jobId, updated.Status);
         }
         if (!JobStatus.IsTerminal(updated.Status)) return (Outcome.Polled, updated.Status);
