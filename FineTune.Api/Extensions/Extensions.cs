@@ -2,6 +2,7 @@ using FineTune.Api.Accounts;
 using FineTune.Api.Connections;
 using FineTune.Api.Workspaces;
 using FineTune.Api.Datasets;
+using FineTune.Api.Models;
 using FineTune.Api.Security;
 
 namespace FineTune.Api.Extensions;
@@ -62,6 +63,5 @@ public static class Extensions
         builder.Services.AddSingleton<Audit.AuditLog>();
         builder.Services.AddSingleton<Budgets.BudgetStore>();
         builder.Services.AddJobNotifications();
-        builder.Services.AddOptions<Models.ModelTableOptions>().BindConfiguration(Models.ModelTableOptions.Section).ValidateDataAnnotations().ValidateOnStart();
     }
 }

@@ -84,9 +84,8 @@ public static class JobsApi
         var training = await services.Datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspace.Id);
         var reasons = JobPlanner.EstimateRefusalReasons(request, training);
         if (reasons.Count > 0) return ApiProblems.Unprocessable("No estimate for this job", reasons);
-        var baseModel = services.Catalog.Find(request.Model)?.Name ?? request.Model;
         return TypedResults.Ok(JobPlanner.Estimate(
-            request.Model, training!, request.Method, services.Catalog, services.Time, services.ModelTable.Value.Find(baseModel)?.FineTuningEndsDate));
+            request.Model, training!, request.Method, services.Catalog, services.Time, services.Catalog.Find(request.Model)?.FineTuningEndsDate));
     }
 
     public static async Task<Results<Ok<FineTuneJob>, NotFound>> GetJob(string id, [AsParameters] JobServices services) =>
@@ -230,8 +229,7 @@ public sealed record JobServices(
     UserStore Users,
     DatasetStore Datasets,
     ModelCatalog Catalog,
-    TimeProvider Time,
-    IOptions<ModelTableOptions> ModelTable);
+    TimeProvider Time);
 
 // POST /api/jobs/{id}/deny: the owner's reason, shown to the job's creator.
 public sealed record DenyJobRequest(string? Reason);

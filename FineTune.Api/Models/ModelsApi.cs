@@ -18,7 +18,7 @@ public static class ModelsApi
 
     public static async Task<Results<Ok<IReadOnlyList<ModelInfo>>, ProblemHttpResult>> ListModels(
         [FromQuery] string? connectionId, WorkspaceScope workspace, ProviderConnections connections,
-        ModelCatalog catalog, IOptions<ModelTableOptions> table, CancellationToken cancellationToken)
+        ModelCatalog catalog, CancellationToken cancellationToken)
     {
         if (await connections.ClientAsync(connectionId, workspace.Id) is not { } provider)
         {
@@ -35,20 +35,20 @@ public static class ModelsApi
             return TypedResults.Problem(title: "The provider did not list its models", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
         }
         return TypedResults.Ok<IReadOnlyList<ModelInfo>>(models
-            .Select(model => Describe(model, table.Value, catalog))
+            .Select(model => Describe(model, catalog))
             .OrderByDescending(model => model.FineTunable)
             .ThenBy(model => model.FineTuned)
             .ThenBy(model => model.Id, StringComparer.Ordinal)
             .ToList());
     }
 
-    public static ModelInfo Describe(ProviderModel model, ModelTableOptions table, ModelCatalog catalog)
+    // The provider's model with what the model table knows of its base: context, price, and its end.
+    public static ModelInfo Describe(ProviderModel model, ModelCatalog catalog)
     {
         var fineTuned = model.Id.StartsWith("ft:", StringComparison.Ordinal);
         var checkpoint = fineTuned && model.Id.Contains(":ckpt-step-", StringComparison.Ordinal);
         var entry = catalog.Find(model.Id);
         var baseModel = entry?.Name ?? (fineTuned ? model.Id.Split(':')[1] : model.Id);
-        var lifecycle = table.Find(baseModel);
         return new ModelInfo(
             Id: model.Id,
             OwnedBy: model.OwnedBy,
@@ -56,10 +56,10 @@ public static class ModelsApi
             BaseModel: baseModel,
             FineTuned: fineTuned,
             Checkpoint: checkpoint,
-            FineTunable: !fineTuned && lifecycle is { FineTunable: true },
+            FineTunable: !fineTuned && entry is { FineTunable: true },
             ContextTokens: entry?.ContextTokens,
             TrainingPricePerMillionTokens: entry?.TrainingPricePerMillionTokens,
-            ShutdownDate: lifecycle?.ShutdownDate,
-            FineTuningEndsDate: lifecycle?.FineTuningEndsDate);
+            ShutdownDate: entry?.ShutdownDate,
+            FineTuningEndsDate: entry?.FineTuningEndsDate);
     }
 }

@@ -1,7 +1,7 @@
 
-namespace FineTune.Api.Datasets;
+namespace FineTune.Api.Models;
 
-// The model table from configuration, on top of the built-in defaults (OpenAI's published figures).
+// The model table (ModelCatalog) from configuration, on top of the built-in defaults (OpenAI's published figures and announced dates).
 // Under FineTune:Models each entry is either a list item (FineTune:Models:0:Name=gpt-5-mini,
 // FineTune:Models:0:ContextTokens=...) or keyed by model name (FineTune:Models:gpt-4o:TrainingPricePerMillionTokens=30).
 // An entry with the provider and name of a built-in model changes only the values it gives.
