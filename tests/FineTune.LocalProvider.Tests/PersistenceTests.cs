@@ -99,7 +99,7 @@ public sealed class PersistenceTests : IDisposable
         var resumed = Losses(await second.GetAllEventsAsync(jobId));
         Assert.Equal(Enumerable.Range(1, 60), resumed.Select(pair => pair.Step));
 
-        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4o", training_file = fileId, seed = 8 })).GetProperty("id").GetString()!;
+        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4o", training_file = fileId, seed = 8, method = SampleData.ThreeEpochs })).GetProperty("id").GetString()!;
         await second.WaitForStatusAsync(uninterrupted, "succeeded");
         Assert.Equal(Losses(await second.GetAllEventsAsync(uninterrupted)).Select(p => p.Loss), resumed.Select(p => p.Loss));
     }
