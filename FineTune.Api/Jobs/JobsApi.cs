@@ -122,7 +122,8 @@ public static class JobsApi
         JobOutcome.Succeeded { Job: var job } => TypedResults.Ok(job),
         JobOutcome.NotFound => TypedResults.NotFound(),
         // Cancelling a job waiting for approval withdraws it, unless an owner decided first.
-        JobOutcome.NotPending notPending => TypedResults.Problem(NotWaitingForApproval(notPending).Value!),
+        JobOutcome.NotPending notPending => TypedResults.Problem(
+            title: NotWaitingForApprovalTitle, detail: NotWaitingForApprovalDetail(notPending), statusCode: StatusCodes.Status409Conflict),
         JobOutcome.ConnectionGone gone => ConnectionGone(gone.Job),
         JobOutcome.ProviderRefused refused => ApiProblems.Provider(refused.Error),
         _ => throw Unexpected(outcome),
@@ -203,9 +204,13 @@ public static class JobsApi
     }
 
     private static Conflict<ProblemDetails> NotWaitingForApproval(JobOutcome.NotPending notPending) =>
-        ApiProblems.Conflict("The job is not waiting for approval", string.IsNullOrEmpty(notPending.Decision)
-            ? $"Job {notPending.Job.Id} is {notPending.Job.Status}; only a job launched over the workspace's budget waits for an owner's decision."
-            : $"Job {notPending.Job.Id} was already {notPending.Decision}; a decision cannot be changed.");
+        ApiProblems.Conflict(NotWaitingForApprovalTitle, NotWaitingForApprovalDetail(notPending));
+
+    private const string NotWaitingForApprovalTitle = "The job is not waiting for approval";
+
+    private static string NotWaitingForApprovalDetail(JobOutcome.NotPending notPending) => string.IsNullOrEmpty(notPending.Decision)
+        ? $"Job {notPending.Job.Id} is {notPending.Job.Status}; only a job launched over the workspace's budget waits for an owner's decision."
+        : $"Job {notPending.Job.Id} was already {notPending.Decision}; a decision cannot be changed.";
 
     // Only a finished job can be here: a connection is not deleted while active jobs run on it.
     private static ProblemHttpResult ConnectionGone(FineTuneJob job) =>

@@ -1,7 +1,6 @@
 using System.ClientModel;
 using FineTune.Api.Workspaces;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Models;
 
@@ -17,10 +16,9 @@ public static class ModelsApi
     }
 
     public static async Task<Results<Ok<IReadOnlyList<ModelInfo>>, ProblemHttpResult>> ListModels(
-        [FromQuery] string? connectionId, WorkspaceScope workspace, ProviderConnections connections,
-        ModelCatalog catalog, CancellationToken cancellationToken)
+        [FromQuery] string? connectionId, WorkspaceScope workspace, [AsParameters] ModelServices services, CancellationToken cancellationToken)
     {
-        if (await connections.ClientAsync(connectionId, workspace.Id) is not { } provider)
+        if (await services.Connections.ClientAsync(connectionId, workspace.Id) is not { } provider)
         {
             return TypedResults.Problem(title: "Unknown connection", detail: $"This workspace has no connection {connectionId}.",
                 statusCode: StatusCodes.Status404NotFound);
@@ -35,7 +33,7 @@ public static class ModelsApi
             return TypedResults.Problem(title: "The provider did not list its models", detail: e.Message, statusCode: StatusCodes.Status502BadGateway);
         }
         return TypedResults.Ok<IReadOnlyList<ModelInfo>>(models
-            .Select(model => Describe(model, catalog))
+            .Select(model => Describe(model, services.Catalog))
             .OrderByDescending(model => model.FineTunable)
             .ThenBy(model => model.FineTuned)
             .ThenBy(model => model.Id, StringComparer.Ordinal)
@@ -63,3 +61,6 @@ public static class ModelsApi
             FineTuningEndsDate: entry?.FineTuningEndsDate);
     }
 }
+
+// The models route's dependencies.
+public sealed record ModelServices(ProviderConnections Connections, ModelCatalog Catalog);

@@ -24,9 +24,9 @@ public static class PlaygroundApi
     }
 
     public static async Task<Results<ServerSentEventsResult<PlaygroundChunk>, ValidationProblem>> Chat(
-        PlaygroundChatRequest request, WorkspaceScope workspace, ProviderConnections connections, ILoggerFactory loggers, CancellationToken cancellationToken)
+        PlaygroundChatRequest request, WorkspaceScope workspace, [AsParameters] PlaygroundServices services, CancellationToken cancellationToken)
     {
-        var provider = await connections.ClientAsync(request.ConnectionId, workspace.Id);
+        var provider = await services.Connections.ClientAsync(request.ConnectionId, workspace.Id);
         var errors = new Dictionary<string, string[]>();
         if (provider is null) errors["connectionId"] = [$"This workspace has no connection {request.ConnectionId}."];
         if (string.IsNullOrWhiteSpace(request.Model)) errors["model"] = ["Choose a model."];
@@ -34,7 +34,7 @@ public static class PlaygroundApi
         if (request.Temperature is < 0 or > 2) errors["temperature"] = ["The temperature must be between 0 and 2."];
         if (request.MaxTokens is < 1) errors["maxTokens"] = ["Max tokens must be at least 1."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        var logger = loggers.CreateLogger(typeof(PlaygroundApi));
+        var logger = services.Loggers.CreateLogger(typeof(PlaygroundApi));
         return TypedResults.ServerSentEvents(StreamAsync(request, provider!, logger, cancellationToken));
     }
 
@@ -62,11 +62,14 @@ public static class PlaygroundApi
     }
 
     public static async Task<Results<Ok<IReadOnlyList<PlaygroundPrompt>>, NotFound>> GetPrompts(
-        [FromQuery] string datasetId, [FromQuery] int? limit, WorkspaceScope workspace, DatasetStore datasets, BlobStore blobs, CancellationToken cancellationToken)
+        [FromQuery] string datasetId, [FromQuery] int? limit, WorkspaceScope workspace, [AsParameters] PlaygroundServices services, CancellationToken cancellationToken)
     {
-        if (await datasets.GetInWorkspaceAsync(datasetId, workspace.Id) is not { } dataset) return TypedResults.NotFound();
-        await using var content = blobs.OpenRead(dataset.Sha256);
+        if (await services.Datasets.GetInWorkspaceAsync(datasetId, workspace.Id) is not { } dataset) return TypedResults.NotFound();
+        await using var content = services.Blobs.OpenRead(dataset.Sha256);
         var prompts = await PlaygroundPrompts.ReadAsync(content, Math.Clamp(limit ?? 50, 1, MaxPrompts), cancellationToken);
         return TypedResults.Ok(prompts);
     }
 }
+
+// The playground routes' dependencies.
+public sealed record PlaygroundServices(ProviderConnections Connections, DatasetStore Datasets, BlobStore Blobs, ILoggerFactory Loggers);

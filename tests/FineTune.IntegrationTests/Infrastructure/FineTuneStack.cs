@@ -38,9 +38,10 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
             ["FineTune__Worker__PollInterval"] = "00:00:00.200",
             // A test job runs for a second or two: it must not wait out a slow poll while it validates.
             ["FineTune__Worker__SlowPollInterval"] = "00:00:00.200",
-            // Jobs created on the provider outside FineTune are imported within a second or two.
+            // Jobs created on the provider outside FineTune are imported within seconds; the grace period covers
+            // the Api's own create-then-save on a busy machine (the provider's created_at is in whole seconds).
             ["FineTune__Worker__ImportInterval"] = "00:00:00.500",
-            ["FineTune__Worker__ImportGracePeriod"] = "00:00:02",
+            ["FineTune__Worker__ImportGracePeriod"] = "00:00:05",
         });
     }
 
