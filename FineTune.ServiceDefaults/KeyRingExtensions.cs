@@ -22,12 +22,16 @@ public sealed record KeyRing(string ApplicationName, string RedisKey)
 
 public static class KeyRingExtensions
 {
+    // Where a service keeps its files: FineTune:DataDirectory, or .data beside the service.
+    public static string DataDirectory(this IHostApplicationBuilder builder) =>
+        builder.Configuration["FineTune:DataDirectory"] ?? Path.Combine(builder.Environment.ContentRootPath, ".data");
+
     // The one way a service sets up Data Protection. The keys live in Redis, so every replica reads them and
     // they survive a restart; each key is stored encrypted with a certificate that never goes to Redis, so
     // a copy of Redis (or of Garnet's files) gives no key back. Needs an IConnectionMultiplexer (AddRedisClient).
     public static IHostApplicationBuilder AddKeyRing(this IHostApplicationBuilder builder, KeyRing keyRing)
     {
-        var certificate = KeyRingCertificate.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        var certificate = KeyRingCertificate.Load(builder.Configuration, builder.DataDirectory());
         builder.Services.AddDataProtection()
             .SetApplicationName(keyRing.ApplicationName)
             .ProtectKeysWithCertificate(certificate)
@@ -47,14 +51,13 @@ public static class KeyRingCertificate
 {
     public const string FileName = "data-protection.pfx";
 
-    public static X509Certificate2 Load(IConfiguration configuration, string contentRoot)
+    public static X509Certificate2 Load(IConfiguration configuration, string dataDirectory)
     {
         if (configuration["FineTune:DataProtection:Certificate"] is { Length: > 0 } given)
         {
             return X509CertificateLoader.LoadPkcs12FromFile(given, configuration["FineTune:DataProtection:CertificatePassword"]);
         }
 
-        var dataDirectory = configuration["FineTune:DataDirectory"] ?? Path.Combine(contentRoot, ".data");
         var path = Path.Combine(dataDirectory, FileName);
         if (!File.Exists(path)) CreateOnce(path);
         return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);

@@ -37,8 +37,7 @@ public static class Extensions
         builder.Services.AddSingleton<InvitationStore>();
         builder.Services.AddScoped<WorkspaceAccess>();
 
-        var dataDirectory = builder.Configuration["FineTune:DataDirectory"]
-            ?? Path.Combine(builder.Environment.ContentRootPath, ".data");
+        var dataDirectory = builder.DataDirectory();
         builder.Services.AddSingleton(new BlobStore(Path.Combine(dataDirectory, "blobs")));
         builder.Services.AddSingleton<DatasetStore>();
         builder.Services.AddSingleton(ModelCatalogConfiguration.Read(builder.Configuration));
