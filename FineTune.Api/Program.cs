@@ -1,5 +1,6 @@
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
+using FineTune.Api.Backups;
 using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
 using FineTune.Api.Extensions;
@@ -32,6 +33,7 @@ app.MapWorkspaceSettingsApi();
 app.MapNotificationsApi();
 app.MapModelsApi();
 app.MapPlaygroundApi();
+app.MapBackupApi();
 
 app.Run();
 
