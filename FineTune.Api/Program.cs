@@ -3,7 +3,6 @@ using FineTune.Api.Audit;
 using FineTune.Api.Backups;
 using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
-using FineTune.Api.Extensions;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
 using FineTune.Api.Notifications;
