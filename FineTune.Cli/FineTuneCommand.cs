@@ -29,8 +29,8 @@ public static class FineTuneCommand
         Exit codes: 0 valid (or done), 1 the dataset has errors (or the backup failed), 2 usage error.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default,
-        Func<string, string?>? environment = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
+        CancellationToken cancellationToken = default)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {

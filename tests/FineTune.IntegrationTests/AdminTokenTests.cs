@@ -8,7 +8,7 @@ namespace FineTune.IntegrationTests;
 // file). Rotating it is changing the setting and starting again: from then on only the new one signs in.
 public sealed class AdminTokenTests : IAsyncLifetime
 {
-    private readonly DebianRedisServer _redis = new();
+    private DebianRedisServer Redis { get; } = new();
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-it-admin-").FullName;
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class AdminTokenTests : IAsyncLifetime
     {
         var environment = new Dictionary<string, string>
         {
-            ["ConnectionStrings__redis"] = _redis.ConnectionString,
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
             // Nothing here calls the provider.
             ["FineTune__Provider__Endpoint"] = "http://127.0.0.1:9/v1",
             ["FineTune__DataDirectory"] = _dataDirectory,
@@ -74,7 +74,7 @@ public sealed class AdminTokenTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _redis.DisposeAsync();
+        await Redis.DisposeAsync();
         Directory.Delete(_dataDirectory, recursive: true);
     }
 }

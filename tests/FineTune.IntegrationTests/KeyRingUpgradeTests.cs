@@ -12,13 +12,13 @@ public sealed class KeyRingUpgradeTests : IAsyncLifetime
 {
     private const string Purpose = "KeyRingUpgradeTests";
 
-    private readonly DebianRedisServer _redis = new();
+    private DebianRedisServer RedisServer { get; } = new();
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-it-keyring-").FullName;
 
     [Fact]
     public async Task Keys_an_older_version_stored_unencrypted_are_encrypted_at_start_and_still_unprotect_what_they_protected()
     {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisServer.ConnectionString);
         var ring = KeyRing.ProviderSecrets;
 
         // As the older version stored its keys: in Redis, with no certificate.
@@ -33,7 +33,7 @@ public sealed class KeyRingUpgradeTests : IAsyncLifetime
 
         await using (var api = await ServiceProcess.StartAsync("FineTune.Api", new Dictionary<string, string>
         {
-            ["ConnectionStrings__redis"] = _redis.ConnectionString,
+            ["ConnectionStrings__redis"] = RedisServer.ConnectionString,
             ["FineTune__Provider__Endpoint"] = "http://127.0.0.1:9/v1",
             ["FineTune__DataDirectory"] = _dataDirectory,
         }))
@@ -59,7 +59,7 @@ public sealed class KeyRingUpgradeTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _redis.DisposeAsync();
+        await RedisServer.DisposeAsync();
         Directory.Delete(_dataDirectory, recursive: true);
     }
 }
