@@ -21,25 +21,25 @@ public sealed class JobLiveFeed(
     Uri hubUrl,
     ILogger<JobLiveFeed> logger) : IAsyncDisposable
 {
-    private readonly Lock gate = new();
-    private readonly List<JobEvent> events = [];
-    private readonly HashSet<string> eventIds = [];
-    private readonly List<JobUpdate> heldBack = [];
-    private readonly LossCurve loss = new();
-    private bool holdingBack = true;
-    private HubConnection? connection;
-    private string jobId = "";
+    private readonly Lock _gate = new();
+    private readonly List<JobEvent> _events = [];
+    private readonly HashSet<string> _eventIds = [];
+    private readonly List<JobUpdate> _heldBack = [];
+    private readonly LossCurve _loss = new();
+    private bool _holdingBack = true;
+    private HubConnection? _connection;
+    private string _jobId = "";
 
     public FineTuneJob? Job { get; private set; }
 
     public IReadOnlyList<JobEvent> Events
     {
-        get { lock (gate) { return events.ToArray(); } }
+        get { lock (_gate) { return _events.ToArray(); } }
     }
 
     public IReadOnlyList<LossPoint> LossPoints
     {
-        get { lock (gate) { return loss.Points.ToArray(); } }
+        get { lock (_gate) { return _loss.Points.ToArray(); } }
     }
 
     public LiveState State { get; private set; } = LiveState.Connecting;
@@ -55,32 +55,32 @@ public sealed class JobLiveFeed(
 
     public async Task StartAsync(string id, CancellationToken cancellationToken)
     {
-        jobId = id;
-        connection = new HubConnectionBuilder()
+        _jobId = id;
+        _connection = new HubConnectionBuilder()
             .WithUrl(hubUrl, options => options.AccessTokenProvider = async () => await token.GetTokenAsync())
             .WithAutomaticReconnect()
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .Build();
-        connection.On<JobUpdate>(JobsHubContract.JobUpdated, OnUpdateAsync);
-        connection.Reconnecting += OnReconnectingAsync;
-        connection.Reconnected += OnReconnectedAsync;
-        connection.Closed += OnClosedAsync;
+        _connection.On<JobUpdate>(JobsHubContract.JobUpdated, OnUpdateAsync);
+        _connection.Reconnecting += OnReconnectingAsync;
+        _connection.Reconnected += OnReconnectedAsync;
+        _connection.Closed += OnClosedAsync;
 
         try
         {
-            await connection.StartAsync(cancellationToken);
-            await connection.InvokeAsync(JobsHubContract.JoinJob, jobId, cancellationToken);
+            await _connection.StartAsync(cancellationToken);
+            await _connection.InvokeAsync(JobsHubContract.JoinJob, _jobId, cancellationToken);
             State = LiveState.Live;
         }
         catch (HubException ex)
         {
             // The hub refused (unknown job, bad token): the Api read below will say the same, with the reason.
-            logger.LogInformation("Joining job {JobId} was refused: {Reason}", jobId, ex.Message);
+            logger.LogInformation("Joining job {JobId} was refused: {Reason}", _jobId, ex.Message);
             State = LiveState.Offline;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Live updates for job {JobId} are not available", jobId);
+            logger.LogWarning(ex, "Live updates for job {JobId} are not available", _jobId);
             State = LiveState.Offline;
             LiveWarning = "Live updates are not available right now; reload the page to see new events.";
         }
@@ -98,8 +98,8 @@ public sealed class JobLiveFeed(
     {
         try
         {
-            var job = await action(jobId, CancellationToken.None);
-            lock (gate)
+            var job = await action(_jobId, CancellationToken.None);
+            lock (_gate)
             {
                 Job = job;
             }
@@ -116,50 +116,50 @@ public sealed class JobLiveFeed(
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
         string? after;
-        lock (gate)
+        lock (_gate)
         {
-            holdingBack = true;
-            after = events.Count > 0 ? events[^1].Id : null;
+            _holdingBack = true;
+            after = _events.Count > 0 ? _events[^1].Id : null;
         }
 
         FineTuneJob? job = null;
         IReadOnlyList<JobEvent> newEvents = [];
         try
         {
-            job = await api.GetJobAsync(jobId, cancellationToken);
-            newEvents = await api.GetAllJobEventsAsync(jobId, after, cancellationToken);
+            job = await api.GetJobAsync(_jobId, cancellationToken);
+            newEvents = await api.GetAllJobEventsAsync(_jobId, after, cancellationToken);
             Error = null;
         }
         catch (FineTuneApiException ex)
         {
-            logger.LogWarning(ex, "Could not read job {JobId} from the Api", jobId);
+            logger.LogWarning(ex, "Could not read job {JobId} from the Api", _jobId);
             Error = ex.UserMessage;
         }
 
-        lock (gate)
+        lock (_gate)
         {
             if (job is not null)
             {
                 ApplyJob(job);
             }
             AppendNew(newEvents);
-            foreach (var update in heldBack)
+            foreach (var update in _heldBack)
             {
                 Apply(update);
             }
-            heldBack.Clear();
-            holdingBack = false;
+            _heldBack.Clear();
+            _holdingBack = false;
         }
         await NotifyAsync();
     }
 
     private async Task OnUpdateAsync(JobUpdate update)
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (holdingBack)
+            if (_holdingBack)
             {
-                heldBack.Add(update);
+                _heldBack.Add(update);
                 return;
             }
             Apply(update);
@@ -169,7 +169,7 @@ public sealed class JobLiveFeed(
 
     private void Apply(JobUpdate update)
     {
-        if (update.Job.Id != jobId)
+        if (update.Job.Id != _jobId)
         {
             return;
         }
@@ -191,10 +191,10 @@ public sealed class JobLiveFeed(
     {
         foreach (var jobEvent in candidates)
         {
-            if (eventIds.Add(jobEvent.Id))
+            if (_eventIds.Add(jobEvent.Id))
             {
-                events.Add(jobEvent);
-                loss.Add(jobEvent);
+                _events.Add(jobEvent);
+                _loss.Add(jobEvent);
             }
         }
     }
@@ -203,9 +203,9 @@ public sealed class JobLiveFeed(
     {
         // Hold live updates from here until the refill after the reconnect: applied before it, a new
         // event would become "the last one held" and the refill would start after it, skipping the gap.
-        lock (gate)
+        lock (_gate)
         {
-            holdingBack = true;
+            _holdingBack = true;
         }
         State = LiveState.Reconnecting;
         await NotifyAsync();
@@ -216,13 +216,13 @@ public sealed class JobLiveFeed(
         try
         {
             // Groups belong to a connection; the reconnected one must join again.
-            await connection!.InvokeAsync(JobsHubContract.JoinJob, jobId);
+            await _connection!.InvokeAsync(JobsHubContract.JoinJob, _jobId);
             State = LiveState.Live;
             LiveWarning = null;
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Rejoining job {JobId} failed", jobId);
+            logger.LogWarning(ex, "Rejoining job {JobId} failed", _jobId);
             State = LiveState.Offline;
             LiveWarning = "Live updates stopped; reload the page to see new events.";
         }
@@ -247,10 +247,10 @@ public sealed class JobLiveFeed(
     public async ValueTask DisposeAsync()
     {
         Changed = null;
-        if (connection is not null)
+        if (_connection is not null)
         {
-            await connection.DisposeAsync();
-            connection = null;
+            await _connection.DisposeAsync();
+            _connection = null;
         }
     }
 }

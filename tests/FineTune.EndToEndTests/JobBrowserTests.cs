@@ -82,7 +82,8 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     private async Task WaitForSameHistoryAsync(string jobId, IPage first, IPage second)
     {
         using var api = fixture.CreateApiClient();
-        IReadOnlyList<string> expected = [], one = [], two = [];
+        List<string> expected = [];
+        IReadOnlyList<string> one = [], two = [];
         // The event log holds still under the pointer; keep the pointer away from it.
         await first.Mouse.MoveAsync(0, 0);
         await second.Mouse.MoveAsync(0, 0);
