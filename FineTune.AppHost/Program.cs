@@ -17,6 +17,7 @@ var provider = builder.AddFineTuneProvider(dataDirectory);
 var api = builder.AddProject<Projects.FineTune_Api>("api")
     .WithRedis(redis)
     .WithProvider(provider)
+    .WithEgressAllowList(provider)
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WithEnvironment("FineTune__Bootstrap__AdminToken", adminTokenParameter)
     .WithSingleSignOn(builder.Configuration)
@@ -25,6 +26,7 @@ var api = builder.AddProject<Projects.FineTune_Api>("api")
 builder.AddProject<Projects.FineTune_Worker>("worker")
     .WithRedis(redis)
     .WithProvider(provider)
+    .WithEgressAllowList(provider)
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WithHttpHealthCheck("/health");
 
