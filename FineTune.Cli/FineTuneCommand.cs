@@ -5,6 +5,7 @@ namespace FineTune.Cli;
 
 // finetune validate FILE [--model M] [--json]: the dataset checker without a server, for CI.
 // Exit codes: 0 valid, 1 the dataset has errors, 2 the command itself is wrong (usage, missing file).
+// finetune admin ...: the server owner's commands (AdminCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -15,21 +16,29 @@ public static class FineTuneCommand
 
     public const string Usage = """
         Usage: finetune validate FILE [--model MODEL] [--json]
+               finetune admin backup DIR [--api URL]
 
           FILE           a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
           --model MODEL  the model to check against (context limit, price); default gpt-4.1-mini
           --json         print the full report as JSON instead of text
 
-        Exit codes: 0 valid, 1 the dataset has errors, 2 usage error.
+          admin backup DIR  the whole server (Redis and dataset files) into the new directory DIR, as the server's
+                            owner, through the Api at URL (default http://localhost:5081) with the token in
+                            FINETUNE_TOKEN. To restore, start a fresh server with FineTune:Restore:From=DIR.
+
+        Exit codes: 0 valid (or done), 1 the dataset has errors (or the backup failed), 2 usage error.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
+        CancellationToken cancellationToken = default)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             await (args.Length == 0 ? error : output).WriteLineAsync(Usage);
             return args.Length == 0 ? UsageError : Valid;
         }
+        if (args[0] == "admin")
+            return await AdminCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
         string? file = null, model = null;
@@ -73,7 +82,7 @@ public static class FineTuneCommand
         return report.Valid ? Valid : Invalid;
     }
 
-    private static async Task<int> UsageAsync(TextWriter error, string problem)
+    internal static async Task<int> UsageAsync(TextWriter error, string problem)
     {
         await error.WriteLineAsync($"finetune: {problem}");
         await error.WriteLineAsync(Usage);

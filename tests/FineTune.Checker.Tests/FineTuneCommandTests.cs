@@ -65,12 +65,31 @@ public sealed class FineTuneCommandTests
     [InlineData("validate", "a.jsonl", "--fast")]
     [InlineData("validate", "capitals-train.jsonl", "--model", "gpt-2")]
     [InlineData("validate", "does-not-exist.jsonl")]
+    [InlineData("admin")]
+    [InlineData("admin", "restore", "backup")]
+    [InlineData("admin", "backup")]
+    [InlineData("admin", "backup", "a", "b")]
+    [InlineData("admin", "backup", "a", "--api")]
+    [InlineData("admin", "backup", "a", "--api", "not an address")]
     public async Task Usage_errors_exit_2_with_a_reason(params string[] args)
     {
         var (exit, _, error) = await Run(args);
 
         Assert.Equal(FineTuneCommand.UsageError, exit);
         Assert.StartsWith(args.Length == 0 ? "Usage:" : "finetune: ", error);
+    }
+
+    [Fact]
+    public async Task A_backup_without_a_token_exits_2_saying_where_the_token_goes()
+    {
+        var error = new StringWriter();
+        var directory = Path.Combine(Path.GetTempPath(), "finetune-no-token-" + Guid.NewGuid().ToString("N"));
+
+        var exit = await FineTuneCommand.RunAsync(["admin", "backup", directory], TextWriter.Null, error, environment: _ => null);
+
+        Assert.Equal(FineTuneCommand.UsageError, exit);
+        Assert.StartsWith("finetune: Set FINETUNE_TOKEN", error.ToString());
+        Assert.False(Directory.Exists(directory));
     }
 
     [Fact]
