@@ -46,9 +46,11 @@ public static class ConnectionsApi
         await services.Lookup.FindAsync(id) is { } connection ? TypedResults.Ok(connection) : TypedResults.NotFound();
 
     public static async Task<Results<Created<ProviderConnection>, ValidationProblem>> CreateConnection(
-        ProviderConnectionRequest request, ClaimsPrincipal user, WorkspaceScope workspace, [AsParameters] ConnectionServices services)
+        ProviderConnectionRequest request, ClaimsPrincipal user, WorkspaceScope workspace, [AsParameters] ConnectionServices services,
+        CancellationToken cancellationToken)
     {
         if (Validate(request) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "The connection cannot be saved");
+        if (!await services.Egress.AllowsAsync(new Uri(Endpoint(request)), cancellationToken)) return ApiProblems.AddressNotAllowed("endpoint");
 
         var now = services.Time.GetUtcNow();
         var connection = new ProviderConnection
@@ -71,11 +73,12 @@ public static class ConnectionsApi
     }
 
     public static async Task<Results<Ok<ProviderConnection>, ValidationProblem, NotFound, Conflict<ProblemDetails>>> UpdateConnection(
-        string id, ProviderConnectionRequest request, ClaimsPrincipal user, [AsParameters] ConnectionServices services)
+        string id, ProviderConnectionRequest request, ClaimsPrincipal user, [AsParameters] ConnectionServices services, CancellationToken cancellationToken)
     {
         if (ProviderConnection.IsServer(id)) return ServerNotEditable();
         if (await services.Store.GetWithProtectedKeyAsync(id) is not { } stored) return TypedResults.NotFound();
         if (Validate(request) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors, title: "The connection cannot be saved");
+        if (!await services.Egress.AllowsAsync(new Uri(Endpoint(request)), cancellationToken)) return ApiProblems.AddressNotAllowed("endpoint");
 
         var protectedKey = request.ApiKey switch
         {
@@ -160,6 +163,7 @@ public sealed record ConnectionServices(
     ConnectionLookup Lookup,
     ConnectionStore Store,
     ConnectionKeyProtector Protector,
+    EgressPolicy Egress,
     JobStore Jobs,
     TimeProvider Time,
     AuditLog Audit);

@@ -32,6 +32,11 @@ public static class ApiProblems
         return TypedResults.UnprocessableEntity(problem);
     }
 
+    // An address FineTune will not call for a user (EgressPolicy): the detail, and the error under the field for
+    // forms, say so and name the operator's setting that allows it.
+    public static ValidationProblem AddressNotAllowed(string field) => TypedResults.ValidationProblem(
+        new Dictionary<string, string[]> { [field] = [EgressPolicy.NotAllowed] }, detail: EgressPolicy.NotAllowed, title: "The address is not allowed");
+
     // The provider's own refusal (a 4xx) is passed on with its status; anything else is the provider failing (502).
     public static ProblemHttpResult Provider(ClientResultException e) =>
         TypedResults.Problem(

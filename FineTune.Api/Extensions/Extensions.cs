@@ -48,6 +48,8 @@ public static class Extensions
         builder.Services.AddSingleton<DatasetVersions>();
 
         builder.Services.AddOptions<ProviderOptions>().BindConfiguration(ProviderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Workspace connections and webhooks are addresses users gave: only public ones, or what the operator allows.
+        builder.Services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // The server connection's client is also the FineTuningProvider singleton.
         builder.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();

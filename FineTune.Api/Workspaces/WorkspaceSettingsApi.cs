@@ -28,7 +28,8 @@ public static class WorkspaceSettingsApi
         TypedResults.Ok(await ReadAsync(workspaceId, services));
 
     public static async Task<Results<Ok<WorkspaceSettings>, ValidationProblem>> UpdateWorkspaceSettings(
-        string workspaceId, UpdateWorkspaceSettingsRequest request, ClaimsPrincipal user, [AsParameters] WorkspaceServices services)
+        string workspaceId, UpdateWorkspaceSettingsRequest request, ClaimsPrincipal user, [AsParameters] WorkspaceServices services,
+        CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.MonthlyTokenBudget is <= 0) errors["monthlyTokenBudget"] = ["Give a number of training tokens above 0, or null for no token budget."];
@@ -39,6 +40,8 @@ public static class WorkspaceSettingsApi
             errors["webhookUrl"] = ["Paste the incoming-webhook URL from Slack or Teams (https://...), or \"\" to remove the webhook."];
         }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The settings cannot be saved");
+        if (request.WebhookUrl is { Length: > 0 } webhookUrl && !await services.Egress.AllowsAsync(new Uri(webhookUrl), cancellationToken))
+            return ApiProblems.AddressNotAllowed("webhookUrl");
 
         var before = await services.Budgets.GetBudgetAsync(workspaceId);
         var changes = new List<string>();

@@ -176,5 +176,6 @@ public sealed record WorkspaceServices(
     BudgetStore Budgets,
     WorkspaceWebhooks Webhooks,
     WebhookSender WebhookSender,
+    EgressPolicy Egress,
     AuditLog Audit,
     TimeProvider Time);

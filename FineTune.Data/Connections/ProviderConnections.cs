@@ -7,13 +7,16 @@ using Microsoft.Extensions.Options;
 namespace FineTune.Data;
 
 // Makes the client for a connection. options is a fresh instance the factory may change (the Worker
-// turns the SDK's retries off and adds the connection's request budget).
-public delegate FineTuningProvider ProviderClientFactory(string connectionId, ProviderOptions options);
+// turns the SDK's retries off and adds the connection's request budget); http is what its requests go out
+// on (GuardedHttpClient for a workspace's connection, null for the server's, see ProviderConnections).
+public delegate FineTuningProvider ProviderClientFactory(string connectionId, ProviderOptions options, HttpClient? http);
 
 // Resolves a connection id, within a workspace, to the FineTuningProvider that talks to it. The server's
 // own connection (FineTune:Provider, id "server", also meant by no id at all) is in every workspace;
 // the others are the workspace's own. Clients are made once per connection and version (UpdatedAt), so
 // every job on a connection shares one client, and an edited connection gets a new one.
+// A workspace's connection is an address a user gave, so its calls go through the GuardedHttpClient; the
+// server's is the operator's own setting and is called directly.
 public sealed class ProviderConnections
 {
     // The SDK needs a credential; a provider that wants none (a LocalProvider) ignores it.
@@ -22,19 +25,22 @@ public sealed class ProviderConnections
     private readonly ConnectionStore _store;
     private readonly ConnectionKeyProtector _protector;
     private readonly ProviderClientFactory _createClient;
+    private readonly GuardedHttpClient _guarded;
     private readonly ProviderOptions _server;
     private readonly DateTimeOffset _configuredAt;
     private readonly ConcurrentDictionary<string, (DateTimeOffset Version, FineTuningProvider Client)> _clients = new();
 
     public ProviderConnections(
-        ConnectionStore store, ConnectionKeyProtector protector, IOptions<ProviderOptions> server, TimeProvider time, ProviderClientFactory createClient)
+        ConnectionStore store, ConnectionKeyProtector protector, IOptions<ProviderOptions> server, TimeProvider time, ProviderClientFactory createClient,
+        GuardedHttpClient guarded)
     {
         _store = store;
         _protector = protector;
         _createClient = createClient;
+        _guarded = guarded;
         _server = server.Value;
         _configuredAt = time.GetUtcNow();
-        Server = createClient(ProviderConnection.ServerId, ServerOptions());
+        Server = createClient(ProviderConnection.ServerId, ServerOptions(), http: null);
     }
 
     // The server connection's client: jobs without a connection, and the Worker's import.
@@ -71,7 +77,7 @@ public sealed class ProviderConnections
         if (await _store.GetWithProtectedKeyAsync(connectionId!) is not { } stored || stored.Connection.WorkspaceId != workspaceId) return null;
         var (connection, protectedKey) = stored;
         if (_clients.TryGetValue(connection.Id, out var cached) && cached.Version == connection.UpdatedAt) return cached.Client;
-        var client = _createClient(connection.Id, OptionsOf(connection, protectedKey));
+        var client = _createClient(connection.Id, OptionsOf(connection, protectedKey), _guarded);
         _clients[connection.Id] = (connection.UpdatedAt, client);
         return client;
     }
@@ -83,9 +89,10 @@ public sealed class ProviderConnections
     public async Task<ConnectionTestResult?> TestAsync(string connectionId, string workspaceId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ProviderOptions options;
+        HttpClient? http = null;
         if (ProviderConnection.IsServer(connectionId)) options = ServerOptions();
         else if (await _store.GetWithProtectedKeyAsync(connectionId) is { } stored && stored.Connection.WorkspaceId == workspaceId)
-            options = OptionsOf(stored.Connection, stored.ProtectedKey);
+            (options, http) = (OptionsOf(stored.Connection, stored.ProtectedKey), _guarded);
         else return null;
         options.MaxRetries = 0;
         options.NetworkTimeout = timeout;
@@ -97,8 +104,13 @@ public sealed class ProviderConnections
         string failure;
         try
         {
-            var models = await new FineTuningProvider(options).ListModelsAsync(deadline.Token);
+            var models = await new FineTuningProvider(options, http).ListModelsAsync(deadline.Token);
             return new ConnectionTestResult(true, $"The provider listed {models.Count} models.", models.Count, Elapsed());
+        }
+        // Said the same whether anything listens there or not: the connection was never made.
+        catch (Exception e) when (EgressRefusedException.Find(e) is not null)
+        {
+            failure = EgressPolicy.NotAllowed;
         }
         catch (ClientResultException e) when (e.Status != 0)
         {

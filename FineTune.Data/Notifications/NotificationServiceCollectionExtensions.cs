@@ -17,12 +17,10 @@ public static class NotificationServiceCollectionExtensions
         services.AddSingleton<WorkspaceWebhooks>();
         services.AddSingleton<WebhookOutbox>();
         services.AddSingleton<JobNotifications>();
-        // Its own client, not one from the service defaults' factory: those retry three times with long
-        // timeouts and resolve service names, while a webhook gets two short tries at an outside URL.
-        services.AddSingleton(new WebhookSender(new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        }));
+        // The guarded client, not one from the service defaults' factory: those retry three times with long
+        // timeouts and resolve service names, while a webhook gets two short tries at an address a user gave.
+        services.AddEgressPolicy();
+        services.AddSingleton(provider => new WebhookSender(provider.GetRequiredService<GuardedHttpClient>()));
         return services;
     }
 }

@@ -87,7 +87,7 @@ public sealed class WebhookSender(HttpClient http)
         }
         catch (HttpRequestException e)
         {
-            return new WebhookResult(null, e.Message);
+            return new WebhookResult(null, EgressRefusedException.Find(e) is not null ? EgressPolicy.NotAllowed : e.Message);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -27,8 +27,9 @@ public sealed class FineTuningProvider
     // Events and checkpoints are asked for 100 at a time, the most OpenAI returns in one page.
     private const int PageSize = 100;
 
-    // perTryPolicies run before every request that leaves for the provider (the Worker's request budget).
-    public FineTuningProvider(ProviderOptions options, IEnumerable<PipelinePolicy>? perTryPolicies = null)
+    // http: the client requests go out on (GuardedHttpClient for a workspace's connection), or null for the SDK's
+    // own. perTryPolicies run before every request that leaves for the provider (the Worker's request budget).
+    public FineTuningProvider(ProviderOptions options, HttpClient? http = null, IEnumerable<PipelinePolicy>? perTryPolicies = null)
     {
         var clientOptions = new OpenAIClientOptions
         {
@@ -36,8 +37,9 @@ public sealed class FineTuningProvider
             OrganizationId = options.Organization,
             ProjectId = options.Project,
         };
-        if (options.MaxRetries is { } maxRetries) clientOptions.RetryPolicy = new ClientRetryPolicy(maxRetries);
+        clientOptions.RetryPolicy = new ProviderRetryPolicy(options.MaxRetries ?? ProviderRetryPolicy.DefaultMaxRetries);
         if (options.NetworkTimeout is { } timeout) clientOptions.NetworkTimeout = timeout;
+        if (http is not null) clientOptions.Transport = new HttpClientPipelineTransport(http);
         foreach (var policy in perTryPolicies ?? []) clientOptions.AddPolicy(policy, PipelinePosition.PerTry);
         var client = new OpenAIClient(new ApiKeyCredential(options.ApiKey), clientOptions);
         _client = client;

@@ -25,13 +25,15 @@ public static class Extensions
         {
             var worker = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
             var budgets = services.GetRequiredService<ConnectionRequestBudgets>();
-            return (connectionId, options) =>
+            return (connectionId, options, http) =>
             {
                 options.MaxRetries = 0;
                 options.NetworkTimeout = worker.RequestTimeout;
-                return new FineTuningProvider(options, [new RequestBudgetPolicy(budgets.For(connectionId))]);
+                return new FineTuningProvider(options, http, [new RequestBudgetPolicy(budgets.For(connectionId))]);
             };
         });
+        // Workspace connections and webhooks are addresses users gave: only public ones, or what the operator allows.
+        builder.Services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
 

@@ -58,6 +58,21 @@ public sealed class AppHostTests(AppHostFixture fixture)
         Assert.True(parameters["oidc-client-secret"].Secret);
     }
 
+    // The LocalProvider is a loopback address, which the egress policy refuses unless allowed: the AppHost allows it.
+    [Fact]
+    public async Task A_workspace_may_connect_to_the_LocalProvider_the_AppHost_starts_with_no_setting()
+    {
+        using var api = fixture.CreateApiClient();
+        var endpoint = new Uri(fixture.App.GetEndpoint("localprovider", "http"), "v1").ToString();
+
+        var created = await api.PostAsJsonAsync("/api/connections", new ProviderConnectionRequest("Local", ProviderConnectionKind.Local, endpoint), FineTuneJson.Options);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var connection = (await created.Content.ReadFromJsonAsync<ProviderConnection>(FineTuneJson.Options))!;
+        var test = (await (await api.PostAsync($"/api/connections/{connection.Id}/test", null)).Content.ReadFromJsonAsync<ConnectionTestResult>(FineTuneJson.Options))!;
+        Assert.True(test.Ok, test.Message);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/connections/{connection.Id}")).StatusCode);
+    }
+
     [Fact]
     public void A_generated_admin_token_is_kept_readable_by_its_owner_only_and_stays_the_same()
     {

@@ -29,12 +29,14 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
             ["FineTune__Bootstrap__AdminToken"] = AdminToken,
             ["FineTune__DataDirectory"] = DataDirectory,
+            ["FineTune__Egress__AllowedHosts"] = EgressAllowedHosts,
         }.Concat(ApiSettings).ToDictionary());
         Worker = await StartAsync("FineTune.Worker", new()
         {
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
             ["FineTune__Provider__Endpoint"] = ProviderEndpoint,
             ["FineTune__DataDirectory"] = DataDirectory,
+            ["FineTune__Egress__AllowedHosts"] = EgressAllowedHosts,
             ["FineTune__Worker__PollInterval"] = "00:00:00.200",
             // A test job runs for a second or two: it must not wait out a slow poll while it validates.
             ["FineTune__Worker__SlowPollInterval"] = "00:00:00.200",
@@ -44,6 +46,10 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
             ["FineTune__Worker__ImportGracePeriod"] = "00:00:05",
         });
     }
+
+    // The tests' providers and webhook receivers are addresses a user gives, on loopback ports picked as they
+    // start: the stack allows loopback as an operator would (FineTune:Egress:AllowedHosts). EgressStack allows less.
+    protected virtual string EgressAllowedHosts => "127.0.0.1";
 
     // Settings a test class adds to the Api's environment.
     protected virtual IReadOnlyDictionary<string, string> ApiSettings => new Dictionary<string, string>();

@@ -1,0 +1,18 @@
+namespace FineTune.AppHost;
+
+public static class EgressExtensions
+{
+    // What a workspace's connections and webhooks may reach besides public addresses (see the services'
+    // EgressPolicy): what the operator allows (FineTune:Egress:AllowedHosts given to the AppHost), and the
+    // LocalProvider when the AppHost starts one, so local development needs no setting.
+    public static IResourceBuilder<ProjectResource> WithEgressAllowList(this IResourceBuilder<ProjectResource> service, FineTuneProvider provider)
+    {
+        var allowed = service.ApplicationBuilder.Configuration["FineTune:Egress:AllowedHosts"];
+        if (provider.LocalProvider is null)
+            return allowed is null ? service : service.WithEnvironment("FineTune__Egress__AllowedHosts", allowed);
+
+        var localProvider = provider.LocalProvider.GetEndpoint("http").Property(EndpointProperty.HostAndPort);
+        return service.WithEnvironment("FineTune__Egress__AllowedHosts",
+            allowed is null ? ReferenceExpression.Create($"{localProvider}") : ReferenceExpression.Create($"{allowed},{localProvider}"));
+    }
+}
