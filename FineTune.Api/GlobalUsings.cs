@@ -1,5 +1,5 @@
-global using Microsoft.AspNetCore.Http.HttpResults;
+global using FineTune.Api.Extensions;
 global using FineTune.Checker;
 global using FineTune.Contracts;
 global using FineTune.Data;
-global using FineTune.Api.Extensions;
+global using Microsoft.AspNetCore.Http.HttpResults;

@@ -2,7 +2,6 @@ using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
 using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
-using FineTune.Api.Extensions;
 using FineTune.Api.Jobs;
 using FineTune.Api.Models;
 using FineTune.Api.Notifications;

@@ -31,11 +31,14 @@ internal static class DatasetReportBuilder
 
         var lastLine = Math.Max(read.Lines, 1);
         if (read.TooLargeLine > 0)
-            errors.Add(read.TooLargeLine, FileLevelOrder, DatasetCodes.FileTooLarge, $"The file is {read.Bytes / (1024.0 * 1024):N1} MB; fine-tuning files may be at most {options.MaxFileBytes / (1024.0 * 1024):N1} MB. Split it from this line on.", null);
+            errors.Add(read.TooLargeLine, FileLevelOrder, DatasetCodes.FileTooLarge,
+                $"The file is {read.Bytes / (1024.0 * 1024):N1} MB; fine-tuning files may be at most "
+                + $"{options.MaxFileBytes / (1024.0 * 1024):N1} MB. Split it from this line on.", null);
         if (tally.ExampleCount == 0)
             errors.Add(lastLine, FileLevelOrder, DatasetCodes.EmptyFile, "The file holds no examples.", null);
         else if (tally.ExampleCount < DatasetValidator.MinimumExamples)
-            errors.Add(lastLine, FileLevelOrder, DatasetCodes.TooFewExamples, $"The file has {tally.ExampleCount} examples; fine-tuning needs at least {DatasetValidator.MinimumExamples}.", null);
+            errors.Add(lastLine, FileLevelOrder, DatasetCodes.TooFewExamples,
+                $"The file has {tally.ExampleCount} examples; fine-tuning needs at least {DatasetValidator.MinimumExamples}.", null);
         if (format == DatasetValidator.FormatChat && tally.ExampleTokens.Count > 0 && tally.TrainableTokens == 0 && tally.MessagesPerRole.GetValueOrDefault("assistant") > 0)
             errors.Add(lastLine, FileLevelOrder, DatasetCodes.NoTrainableTokens, "Every assistant message has weight 0, so there is nothing to learn.", null);
 
@@ -48,11 +51,15 @@ internal static class DatasetReportBuilder
         if (unknownModel is not null)
             warnings.Add(0, 0, DatasetCodes.UnknownModel, $"\"{unknownModel}\" is not in the model table; limits and prices are those of {model.Name}.", null);
         if (tally.AnswerCount >= 2 && !tally.AnswersDiffer)
-            warnings.Add(tally.FirstAnswerLine, FileLevelOrder, DatasetCodes.IdenticalAssistantAnswers, $"All {tally.AnswerCount} examples end with the same assistant answer; the model would learn to say only that.", null);
+            warnings.Add(tally.FirstAnswerLine, FileLevelOrder, DatasetCodes.IdenticalAssistantAnswers,
+                $"All {tally.AnswerCount} examples end with the same assistant answer; the model would learn to say only that.", null);
 
         var tokens = TokenStats(tally, model);
-        if (tokens is not null && tally.ExampleTokens.Count >= DatasetValidator.MinimumExamples && tokens.PerExample.Max >= 512 && tokens.PerExample.Max > 10 * tokens.PerExample.Median)
-            warnings.Add(tally.LongestLine, FileLevelOrder, DatasetCodes.UnevenLengths, $"This example has {tokens.PerExample.Max:N0} tokens, over 10 times the median of {tokens.PerExample.Median:N0}; very uneven lengths make training less stable and costlier.", "$");
+        if (tokens is not null && tally.ExampleTokens.Count >= DatasetValidator.MinimumExamples
+            && tokens.PerExample.Max >= 512 && tokens.PerExample.Max > 10 * tokens.PerExample.Median)
+            warnings.Add(tally.LongestLine, FileLevelOrder, DatasetCodes.UnevenLengths,
+                $"This example has {tokens.PerExample.Max:N0} tokens, over 10 times the median of {tokens.PerExample.Median:N0}; "
+                + "very uneven lengths make training less stable and costlier.", "$");
 
         var estimate = tokens is null || format == DatasetValidator.FormatReinforcement
             ? null

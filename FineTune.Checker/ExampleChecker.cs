@@ -187,7 +187,8 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
             var role = KnownRole(roleElement);
             if (role is null)
             {
-                Error(DatasetCodes.UnrecognizedRole, $"\"{roleElement.GetString()}\" is not a role; use system, developer, user, assistant or tool.", $"{Item(listPath, index)}.role");
+                Error(DatasetCodes.UnrecognizedRole,
+                    $"\"{roleElement.GetString()}\" is not a role; use system, developer, user, assistant or tool.", $"{Item(listPath, index)}.role");
                 continue;
             }
             tally.CountRole(role);
@@ -204,7 +205,9 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
             // A message after an assistant's tool calls that is not a tool answer leaves calls unanswered.
             if (role != "tool" && example.PendingCalls is { Count: > 0 } pending)
             {
-                Error(DatasetCodes.ToolCallMismatch, $"Tool call {string.Join(", ", pending.Select(id => $"\"{id}\""))} has no tool message answering it before this message.", Item(listPath, index));
+                Error(DatasetCodes.ToolCallMismatch,
+                    $"Tool call {string.Join(", ", pending.Select(id => $"\"{id}\""))} has no tool message answering it before this message.",
+                    Item(listPath, index));
                 pending.Clear();
             }
 
@@ -272,7 +275,8 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
                     {
                         var id = toolCallId.GetString()!;
                         if (example.CallIds is null || !example.CallIds.Contains(id))
-                            Error(DatasetCodes.ToolCallMismatch, $"The tool message answers call \"{id}\", which no earlier assistant message made.", $"{Item(listPath, index)}.tool_call_id");
+                            Error(DatasetCodes.ToolCallMismatch, $"The tool message answers call \"{id}\", which no earlier assistant message made.",
+                                $"{Item(listPath, index)}.tool_call_id");
                         example.PendingCalls?.Remove(id);
                     }
                 }

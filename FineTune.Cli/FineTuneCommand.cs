@@ -57,7 +57,9 @@ public static class FineTuneCommand
         DatasetReport report;
         try
         {
-            await using var stream = file == "-" ? Console.OpenStandardInput() : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            await using var stream = file == "-"
+                ? Console.OpenStandardInput()
+                : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             report = await DatasetValidator.ValidateAsync(stream, new DatasetCheckOptions { Model = model, Catalog = catalog }, cancellationToken);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
@@ -95,13 +97,16 @@ public static class FineTuneCommand
         {
             var d = tokens.PerExample;
             await output.WriteLineAsync(string.Create(c,
-                $"  tokens ({tokens.Encoding}): {tokens.Total:N0} total, {tokens.Trainable:N0} trainable, {tokens.Billable:N0} billable; per example min {d.Min:N0}, p5 {d.P5:N0}, median {d.Median:N0}, mean {d.Mean:N0}, p95 {d.P95:N0}, max {d.Max:N0}; {tokens.ExamplesOverLimit:N0} over {tokens.Model}'s {tokens.ContextLimit:N0}"));
+                $"  tokens ({tokens.Encoding}): {tokens.Total:N0} total, {tokens.Trainable:N0} trainable, {tokens.Billable:N0} billable; "
+                + $"per example min {d.Min:N0}, p5 {d.P5:N0}, median {d.Median:N0}, mean {d.Mean:N0}, p95 {d.P95:N0}, max {d.Max:N0}; "
+                + $"{tokens.ExamplesOverLimit:N0} over {tokens.Model}'s {tokens.ContextLimit:N0}"));
         }
         if (report.Estimate is { } estimate)
         {
             var cost = estimate.Cost is { } amount ? string.Create(c, $"about {amount:N2} {estimate.Currency}") : "price unknown";
             await output.WriteLineAsync(string.Create(c,
-                $"  estimate ({estimate.Provider} {estimate.Model}): {estimate.Epochs} epochs x {estimate.BillableTokensPerEpoch:N0} tokens = {estimate.TrainedTokens:N0} trained tokens, {cost}"));
+                $"  estimate ({estimate.Provider} {estimate.Model}): {estimate.Epochs} epochs x {estimate.BillableTokensPerEpoch:N0} tokens "
+                + $"= {estimate.TrainedTokens:N0} trained tokens, {cost}"));
         }
     }
 

@@ -64,7 +64,8 @@ public sealed class BudgetStore(IConnectionMultiplexer redis, TimeProvider time)
             var reasons = new List<string>();
             if (budget.TrainedTokens is { } tokenBudget && usedTokens + trainedTokens > tokenBudget)
             {
-                reasons.Add(Invariant($"It would train about {trainedTokens:N0} tokens; the workspace has used {usedTokens:N0} of its monthly budget of {tokenBudget:N0} training tokens in {month}."));
+                reasons.Add(Invariant($"It would train about {trainedTokens:N0} tokens; the workspace has used {usedTokens:N0} ")
+                    + Invariant($"of its monthly budget of {tokenBudget:N0} training tokens in {month}."));
             }
             if (budget.Cost is { } costBudget)
             {

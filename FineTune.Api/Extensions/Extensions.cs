@@ -1,9 +1,9 @@
 using FineTune.Api.Accounts;
 using FineTune.Api.Connections;
-using FineTune.Api.Workspaces;
 using FineTune.Api.Datasets;
 using FineTune.Api.Models;
 using FineTune.Api.Security;
+using FineTune.Api.Workspaces;
 
 namespace FineTune.Api.Extensions;
 

@@ -2,10 +2,8 @@ using System.Diagnostics;
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Datasets;
-using FineTune.Api.Models;
 using FineTune.Api.Workspaces;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace FineTune.Api.Jobs;
 

@@ -57,7 +57,8 @@ public sealed class FineTuningProvider
     // Metadata: up to 16 string pairs the provider keeps with the job (OpenAI's limits are checked by the Api).
     // The protocol method, because the typed FineTuneAsync takes no request options, so no Idempotency-Key
     // header, and knows only the supervised and DPO methods.
-    public async Task<ProviderJob> CreateJobAsync(ProviderJobRequest request, IReadOnlyDictionary<string, string>? metadata, string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<ProviderJob> CreateJobAsync(
+        ProviderJobRequest request, IReadOnlyDictionary<string, string>? metadata, string idempotencyKey, CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {

@@ -37,24 +37,44 @@ public sealed class ResponseStream(ResponseObject final) : IResult
         await SendAsync("response.output_item.added", n => new { Type = "response.output_item.added", SequenceNumber = n, OutputIndex = 0, Item = openItem });
         await SendAsync("response.content_part.added", n => new
         {
-            Type = "response.content_part.added", SequenceNumber = n, ItemId = message.Id, OutputIndex = 0, ContentIndex = 0, Part = emptyPart,
+            Type = "response.content_part.added",
+            SequenceNumber = n,
+            ItemId = message.Id,
+            OutputIndex = 0,
+            ContentIndex = 0,
+            Part = emptyPart,
         });
         foreach (var token in TextTokenizer.Split(text))
         {
             await SendAsync("response.output_text.delta", n => new
             {
-                Type = "response.output_text.delta", SequenceNumber = n, ItemId = message.Id, OutputIndex = 0, ContentIndex = 0, Delta = token,
+                Type = "response.output_text.delta",
+                SequenceNumber = n,
+                ItemId = message.Id,
+                OutputIndex = 0,
+                ContentIndex = 0,
+                Delta = token,
                 Logprobs = Array.Empty<object>(),
             });
         }
         await SendAsync("response.output_text.done", n => new
         {
-            Type = "response.output_text.done", SequenceNumber = n, ItemId = message.Id, OutputIndex = 0, ContentIndex = 0, Text = text,
+            Type = "response.output_text.done",
+            SequenceNumber = n,
+            ItemId = message.Id,
+            OutputIndex = 0,
+            ContentIndex = 0,
+            Text = text,
             Logprobs = Array.Empty<object>(),
         });
         await SendAsync("response.content_part.done", n => new
         {
-            Type = "response.content_part.done", SequenceNumber = n, ItemId = message.Id, OutputIndex = 0, ContentIndex = 0, Part = message.Content[0],
+            Type = "response.content_part.done",
+            SequenceNumber = n,
+            ItemId = message.Id,
+            OutputIndex = 0,
+            ContentIndex = 0,
+            Part = message.Content[0],
         });
         await SendAsync("response.output_item.done", n => new { Type = "response.output_item.done", SequenceNumber = n, OutputIndex = 0, Item = message });
         var last = final.Status == "incomplete" ? "response.incomplete" : "response.completed";

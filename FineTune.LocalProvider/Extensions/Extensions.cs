@@ -24,7 +24,8 @@ public static class LocalProviderExtensions
         builder.Services.AddOptions<FaultOptions>()
             .Bind(builder.Configuration.GetSection(FaultOptions.SectionName))
             .Validate(options => options.Rules.All(rule => rule.Problem() is null),
-                $"Every rule in {FaultOptions.SectionName}:Rules needs a Path, a Kind ({string.Join(", ", FaultKinds.All)}), a Rate between 0 and 1, and no negative Times, RetryAfter or Delay.")
+                $"Every rule in {FaultOptions.SectionName}:Rules needs a Path, a Kind ({string.Join(", ", FaultKinds.All)}), "
+                + "a Rate between 0 and 1, and no negative Times, RetryAfter or Delay.")
             .ValidateOnStart();
         builder.Services.AddSingleton<FaultInjector>();
 

@@ -36,7 +36,9 @@ public sealed class FaultInjectionMiddleware(RequestDelegate next, FaultInjector
                 break;
             default:
                 await WriteErrorAsync(context, StatusCodes.Status500InternalServerError,
-                    new OpenAIError("The server had an error while processing your request. Sorry about that! (injected by the local provider's fault rules)", "server_error", null, null));
+                    new OpenAIError(
+                        "The server had an error while processing your request. Sorry about that! (injected by the local provider's fault rules)",
+                        "server_error", null, null));
                 break;
         }
     }

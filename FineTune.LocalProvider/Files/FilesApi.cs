@@ -54,7 +54,7 @@ public static class FilesApi
         var ordered = order == "asc"
             ? matching.OrderBy(file => file.CreatedAt).ThenBy(file => file.Id, StringComparer.Ordinal)
             : matching.OrderByDescending(file => file.CreatedAt).ThenByDescending(file => file.Id, StringComparer.Ordinal);
-        var page = ListPage<StoredFile>.Create(ordered.ToList(), file => file.Id, after, limit ?? 10_000);
+        var page = ListPage.Create(ordered.ToList(), file => file.Id, after, limit ?? 10_000);
         return TypedResults.Ok(new ListPage<FileObject>(page.Data.Select(file => file.ToObject()).ToList(), page.FirstId, page.LastId, page.HasMore));
     }
 

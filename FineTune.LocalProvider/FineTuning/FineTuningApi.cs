@@ -4,7 +4,6 @@ using FineTune.LocalProvider.Files;
 using FineTune.LocalProvider.Models;
 using FineTune.LocalProvider.OpenAI;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.LocalProvider.FineTuning;
 
@@ -55,7 +54,7 @@ public static class FineTuningApi
         JobStore jobs, string? after, int? limit)
     {
         if (limit is < 1 or > 100) return LimitError(100);
-        var page = ListPage<FineTuningJob>.Create(jobs.NewestFirst(), job => job.Id, after, limit ?? 20);
+        var page = ListPage.Create(jobs.NewestFirst(), job => job.Id, after, limit ?? 20);
         return TypedResults.Ok(new ListPage<FineTuningJobObject>(page.Data.Select(job => job.ToObject()).ToList(), page.FirstId, page.LastId, page.HasMore));
     }
 

@@ -1,13 +1,16 @@
-using JobStatus = FineTune.Contracts.JobStatus;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using FineTune.LocalProvider.OpenAI;
 using FineTune.LocalProvider.Training;
+using JobStatus = FineTune.Contracts.JobStatus;
 
 namespace FineTune.LocalProvider.FineTuning;
 
 // One job's state. Requests and the runner change it concurrently, so every change goes through
 // the lock, states only move along the allowed transitions, and each change is written to the
 // journal (once the job is stored) before the lock is released.
+// Not disposable: the wake source has no timer, so it holds nothing to free, and a job lives as long as the provider.
+[SuppressMessage("Reliability", "CA1001", Justification = "The wake source has no timer; a job lives as long as the provider.")]
 public sealed class FineTuningJob
 {
     public const int KeptCheckpoints = 3;
@@ -253,12 +256,12 @@ public sealed class FineTuningJob
 
     public ListPage<JobEventObject> EventsNewestFirst(string? after, int limit)
     {
-        lock (_gate) return ListPage<JobEventObject>.Create(_events.AsEnumerable().Reverse().ToList(), item => item.Id, after, limit);
+        lock (_gate) return ListPage.Create(_events.AsEnumerable().Reverse().ToList(), item => item.Id, after, limit);
     }
 
     public ListPage<CheckpointObject> CheckpointsNewestFirst(string? after, int limit)
     {
-        lock (_gate) return ListPage<CheckpointObject>.Create(_checkpoints.AsEnumerable().Reverse().ToList(), item => item.Id, after, limit);
+        lock (_gate) return ListPage.Create(_checkpoints.AsEnumerable().Reverse().ToList(), item => item.Id, after, limit);
     }
 
     // The metrics of every reported step, in step order: the rows of the results file.

@@ -1,4 +1,3 @@
-using JobStatus = FineTune.Contracts.JobStatus;
 using System.Globalization;
 using System.Text;
 using FineTune.LocalProvider.Files;
@@ -6,6 +5,7 @@ using FineTune.LocalProvider.Models;
 using FineTune.LocalProvider.OpenAI;
 using FineTune.LocalProvider.Training;
 using Microsoft.Extensions.Options;
+using JobStatus = FineTune.Contracts.JobStatus;
 
 namespace FineTune.LocalProvider.FineTuning;
 

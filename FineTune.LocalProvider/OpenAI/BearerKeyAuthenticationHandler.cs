@@ -28,6 +28,7 @@ public sealed class BearerKeyAuthenticationHandler(
         var body = new OpenAIErrorBody(new OpenAIError(
             "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
             "invalid_request_error", null, null));
-        await Response.WriteAsJsonAsync(body, Context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions);
+        var json = Context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
+        await Response.WriteAsJsonAsync(body, json.SerializerOptions);
     }
 }

@@ -4,9 +4,12 @@ namespace FineTune.LocalProvider.OpenAI;
 public sealed record ListPage<T>(IReadOnlyList<T> Data, string? FirstId, string? LastId, bool HasMore)
 {
     public string Object => "list";
+}
 
+public static class ListPage
+{
     // items are already in the order the caller wants; after is the id of the last item seen.
-    public static ListPage<T> Create(IReadOnlyList<T> items, Func<T, string> id, string? after, int limit)
+    public static ListPage<T> Create<T>(IReadOnlyList<T> items, Func<T, string> id, string? after, int limit)
     {
         var start = 0;
         if (!string.IsNullOrEmpty(after))

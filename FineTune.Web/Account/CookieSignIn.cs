@@ -131,7 +131,8 @@ public sealed class CookieSignIn(FineTuneApiClientFactory apis, ILogger<CookieSi
 
     // Only local paths, so the sign-in page cannot be used to send someone elsewhere.
     public static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\")
+        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/')
+            && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
             ? returnUrl
             : "/jobs";
 }

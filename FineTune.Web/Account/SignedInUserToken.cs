@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Components.Authorization;
 using FineTune.Web.Api;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FineTune.Web.Account;
 

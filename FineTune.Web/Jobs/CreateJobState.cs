@@ -6,9 +6,9 @@ namespace FineTune.Web.Jobs;
 // the chosen provider's models, and the estimate for the form as it stands. Form is what the user edits.
 public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
 {
-    private IReadOnlyList<ModelInfo> models = [];
-    private IReadOnlyList<ProviderConnection>? connections;
-    private CancellationTokenSource? estimateCancel;
+    private IReadOnlyList<ModelInfo> _models = [];
+    private IReadOnlyList<ProviderConnection>? _connections;
+    private CancellationTokenSource? _estimateCancel;
 
     public CreateJobForm Form { get; } = new();
 
@@ -30,14 +30,14 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
 
     // The server's own connection alone until the workspace's connections load, and if they cannot be read.
     public IEnumerable<(string Id, string Name)> ConnectionChoices =>
-        connections?.Select(c => (c.Id, c.Name)) ?? [(ProviderConnection.ServerId, ProviderConnection.ServerName)];
+        _connections?.Select(c => (c.Id, c.Name)) ?? [(ProviderConnection.ServerId, ProviderConnection.ServerName)];
 
     // Base models the provider offers and the model table marks fine-tunable; the defaults until they load.
-    public IReadOnlyList<ModelInfo> BaseModels => models.Count > 0
-        ? models.Where(m => m.FineTunable).ToList()
+    public IReadOnlyList<ModelInfo> BaseModels => _models.Count > 0
+        ? _models.Where(m => m.FineTunable).ToList()
         : CreateJobForm.BaseModels.Select(id => new ModelInfo(id, null, null, id, false, false, true, null, null, null, null)).ToList();
 
-    public string ModelHelp => models.FirstOrDefault(m => m.Id == Form.Model) is { } chosen
+    public string ModelHelp => _models.FirstOrDefault(m => m.Id == Form.Model) is { } chosen
         ? string.Join(" · ", new[]
         {
             chosen.ContextTokens is { } context ? $"{context:N0} tokens of context" : null,
@@ -60,7 +60,7 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
         }
         try
         {
-            connections = await api.GetConnectionsAsync();
+            _connections = await api.GetConnectionsAsync();
         }
         catch (FineTuneApiException ex)
         {
@@ -84,13 +84,13 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
     // The estimate follows the form; a newer change cancels the request of an older one.
     public async Task EstimateAsync()
     {
-        estimateCancel?.Cancel();
+        _estimateCancel?.Cancel();
         if (Form.ToEstimateRequest() is not { } request)
         {
             Estimate = null;
             return;
         }
-        var cancel = estimateCancel = new CancellationTokenSource();
+        var cancel = _estimateCancel = new CancellationTokenSource();
         Estimating = true;
         try
         {
@@ -106,7 +106,7 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
             Estimate = null;
             CreateError = ex.UserMessage;
         }
-        if (cancel == estimateCancel)
+        if (cancel == _estimateCancel)
         {
             Estimating = false;
         }
@@ -143,15 +143,15 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
     {
         try
         {
-            models = await api.GetModelsAsync(ProviderConnection.IsServer(Form.ConnectionId) ? null : Form.ConnectionId);
+            _models = await api.GetModelsAsync(ProviderConnection.IsServer(Form.ConnectionId) ? null : Form.ConnectionId);
             ModelsError = null;
         }
         catch (FineTuneApiException ex)
         {
-            models = [];
+            _models = [];
             ModelsError = $"The provider's models could not be read ({ex.UserMessage}); the usual ones are offered.";
         }
     }
 
-    public void Dispose() => estimateCancel?.Cancel();
+    public void Dispose() => _estimateCancel?.Cancel();
 }

@@ -24,24 +24,24 @@ public sealed class JobLiveFeed(
     Uri hubUrl,
     ILogger<JobLiveFeed> logger) : IAsyncDisposable
 {
-    private readonly Lock gate = new();
+    private readonly Lock _gate = new();
     private readonly JobHistory _history = new();
-    private readonly List<JobUpdate> heldBack = [];
-    private readonly LossCurve loss = new();
-    private bool holdingBack = true;
-    private HubConnection? connection;
-    private string jobId = "";
+    private readonly List<JobUpdate> _heldBack = [];
+    private readonly LossCurve _loss = new();
+    private bool _holdingBack = true;
+    private HubConnection? _connection;
+    private string _jobId = "";
 
     public FineTuneJob? Job { get; private set; }
 
     public IReadOnlyList<JobEvent> Events
     {
-        get { lock (gate) { return _history.Events.ToArray(); } }
+        get { lock (_gate) { return _history.Events.ToArray(); } }
     }
 
     public IReadOnlyList<LossPoint> LossPoints
     {
-        get { lock (gate) { return loss.Points.ToArray(); } }
+        get { lock (_gate) { return _loss.Points.ToArray(); } }
     }
 
     public LiveState State { get; private set; } = LiveState.Connecting;
@@ -57,33 +57,33 @@ public sealed class JobLiveFeed(
 
     public async Task StartAsync(string id, CancellationToken cancellationToken)
     {
-        jobId = id;
-        connection = new HubConnectionBuilder()
+        _jobId = id;
+        _connection = new HubConnectionBuilder()
             .WithUrl(hubUrl, options => options.AccessTokenProvider = async () => await token.GetTokenAsync())
             .WithAutomaticReconnect()
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .Build();
-        connection.On<JobUpdate>(JobsHubContract.JobUpdated, OnUpdateAsync);
-        connection.On<string>(JobsHubContract.CatchUp, id => id == jobId ? CatchUpAsync(CancellationToken.None) : Task.CompletedTask);
-        connection.Reconnecting += OnReconnectingAsync;
-        connection.Reconnected += OnReconnectedAsync;
-        connection.Closed += OnClosedAsync;
+        _connection.On<JobUpdate>(JobsHubContract.JobUpdated, OnUpdateAsync);
+        _connection.On<string>(JobsHubContract.CatchUp, id => id == _jobId ? CatchUpAsync(CancellationToken.None) : Task.CompletedTask);
+        _connection.Reconnecting += OnReconnectingAsync;
+        _connection.Reconnected += OnReconnectedAsync;
+        _connection.Closed += OnClosedAsync;
 
         try
         {
-            await connection.StartAsync(cancellationToken);
-            await connection.InvokeAsync(JobsHubContract.JoinJob, jobId, cancellationToken);
+            await _connection.StartAsync(cancellationToken);
+            await _connection.InvokeAsync(JobsHubContract.JoinJob, _jobId, cancellationToken);
             State = LiveState.Live;
         }
         catch (HubException ex)
         {
             // The hub refused (unknown job, bad token): the Api read below will say the same, with the reason.
-            logger.LogInformation("Joining job {JobId} was refused: {Reason}", jobId, ex.Message);
+            logger.LogInformation("Joining job {JobId} was refused: {Reason}", _jobId, ex.Message);
             State = LiveState.Offline;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Live updates for job {JobId} are not available", jobId);
+            logger.LogWarning(ex, "Live updates for job {JobId} are not available", _jobId);
             State = LiveState.Offline;
             LiveWarning = "Live updates are not available right now; reload the page to see new events.";
         }
@@ -101,8 +101,8 @@ public sealed class JobLiveFeed(
     {
         try
         {
-            var job = await action(jobId, CancellationToken.None);
-            lock (gate)
+            var job = await action(_jobId, CancellationToken.None);
+            lock (_gate)
             {
                 Job = job;
             }
@@ -119,15 +119,15 @@ public sealed class JobLiveFeed(
     // again while one of them still shows a hole, as an update published after the read can.
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
-        lock (gate)
+        lock (_gate)
         {
-            holdingBack = true;
+            _holdingBack = true;
         }
         var behind = true;
         while (behind)
         {
             string? after;
-            lock (gate)
+            lock (_gate)
             {
                 after = _history.LastEventId;
             }
@@ -137,18 +137,18 @@ public sealed class JobLiveFeed(
             var read = false;
             try
             {
-                job = await api.GetJobAsync(jobId, cancellationToken);
-                newEvents = await api.GetAllJobEventsAsync(jobId, after, cancellationToken);
+                job = await api.GetJobAsync(_jobId, cancellationToken);
+                newEvents = await api.GetAllJobEventsAsync(_jobId, after, cancellationToken);
                 read = true;
                 Error = null;
             }
             catch (FineTuneApiException ex)
             {
-                logger.LogWarning(ex, "Could not read job {JobId} from the Api", jobId);
+                logger.LogWarning(ex, "Could not read job {JobId} from the Api", _jobId);
                 Error = ex.UserMessage;
             }
 
-            lock (gate)
+            lock (_gate)
             {
                 if (job is not null)
                 {
@@ -156,14 +156,14 @@ public sealed class JobLiveFeed(
                 }
                 Append(newEvents);
                 behind = false;
-                foreach (var update in heldBack)
+                foreach (var update in _heldBack)
                 {
                     behind |= Apply(update);
                 }
-                heldBack.Clear();
+                _heldBack.Clear();
                 // Without the Api there is nothing to fill a hole from: the next update tries again.
                 behind &= read;
-                holdingBack = behind;
+                _holdingBack = behind;
             }
         }
         await NotifyAsync();
@@ -172,11 +172,11 @@ public sealed class JobLiveFeed(
     private async Task OnUpdateAsync(JobUpdate update)
     {
         bool behind;
-        lock (gate)
+        lock (_gate)
         {
-            if (holdingBack)
+            if (_holdingBack)
             {
-                heldBack.Add(update);
+                _heldBack.Add(update);
                 return;
             }
             behind = Apply(update);
@@ -193,7 +193,7 @@ public sealed class JobLiveFeed(
     // Applies what an update says and returns whether it shows a hole: events stored that are not held.
     private bool Apply(JobUpdate update)
     {
-        if (update.Job.Id != jobId)
+        if (update.Job.Id != _jobId)
         {
             return false;
         }
@@ -216,7 +216,7 @@ public sealed class JobLiveFeed(
     {
         foreach (var jobEvent in _history.Continue(candidates))
         {
-            loss.Add(jobEvent);
+            _loss.Add(jobEvent);
         }
     }
 
@@ -224,9 +224,9 @@ public sealed class JobLiveFeed(
     {
         // Hold live updates from here until the refill after the reconnect, which reads what this connection
         // missed; they are applied after it, in order.
-        lock (gate)
+        lock (_gate)
         {
-            holdingBack = true;
+            _holdingBack = true;
         }
         State = LiveState.Reconnecting;
         await NotifyAsync();
@@ -237,13 +237,13 @@ public sealed class JobLiveFeed(
         try
         {
             // Groups belong to a connection; the reconnected one must join again.
-            await connection!.InvokeAsync(JobsHubContract.JoinJob, jobId);
+            await _connection!.InvokeAsync(JobsHubContract.JoinJob, _jobId);
             State = LiveState.Live;
             LiveWarning = null;
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Rejoining job {JobId} failed", jobId);
+            logger.LogWarning(ex, "Rejoining job {JobId} failed", _jobId);
             State = LiveState.Offline;
             LiveWarning = "Live updates stopped; reload the page to see new events.";
         }
@@ -268,10 +268,10 @@ public sealed class JobLiveFeed(
     public async ValueTask DisposeAsync()
     {
         Changed = null;
-        if (connection is not null)
+        if (_connection is not null)
         {
-            await connection.DisposeAsync();
-            connection = null;
+            await _connection.DisposeAsync();
+            _connection = null;
         }
     }
 }

@@ -13,14 +13,14 @@ public sealed class JobPageState(
     CurrentWorkspace workspace,
     Func<Func<Task>, Task> render) : IAsyncDisposable
 {
-    private JobLiveFeed? feed;
-    private string? myId;
-    private bool loadingExtras;
-    private string? extrasLoadedFor;
+    private JobLiveFeed? _feed;
+    private string? _myId;
+    private bool _loadingExtras;
+    private string? _extrasLoadedFor;
 
     public string JobId { get; private set; } = "";
 
-    public bool Started => feed is not null;
+    public bool Started => _feed is not null;
 
     public FineTuneJob? Job { get; private set; }
 
@@ -39,13 +39,13 @@ public sealed class JobPageState(
 
     public DateTimeOffset? Eta { get; private set; }
 
-    public LiveState LiveState => feed?.State ?? LiveState.Connecting;
+    public LiveState LiveState => _feed?.State ?? LiveState.Connecting;
 
     // The job could not be read or changed; says what to do.
-    public string? Error => feed?.Error;
+    public string? Error => _feed?.Error;
 
     // The page works but does not update live.
-    public string? LiveWarning => feed?.LiveWarning;
+    public string? LiveWarning => _feed?.LiveWarning;
 
     // Checkpoints, results or watching could not be read or changed.
     public string? ExtrasError { get; private set; }
@@ -53,7 +53,7 @@ public sealed class JobPageState(
     public bool Busy { get; private set; }
 
     // The creator hears about the job anyway; anyone else may ask to.
-    public bool CanWatch => Job is not null && myId is not null && Job.CreatedBy != myId;
+    public bool CanWatch => Job is not null && _myId is not null && Job.CreatedBy != _myId;
 
     public bool Watching { get; private set; }
 
@@ -66,9 +66,9 @@ public sealed class JobPageState(
     // Also when the page moves from one job to another: the page instance is reused, the feed is not.
     public async Task StartAsync(string jobId)
     {
-        if (feed is not null)
+        if (_feed is not null)
         {
-            await feed.DisposeAsync();
+            await _feed.DisposeAsync();
         }
         Job = null;
         Events = [];
@@ -76,15 +76,15 @@ public sealed class JobPageState(
         Checkpoints = [];
         Results = null;
         ResultsCsvUrl = null;
-        extrasLoadedFor = null;
+        _extrasLoadedFor = null;
         JobId = jobId;
-        feed = feeds.Create();
-        feed.Changed += () => render(() =>
+        _feed = feeds.Create();
+        _feed.Changed += () => render(() =>
         {
             Refresh();
             return Task.CompletedTask;
         });
-        await feed.StartAsync(jobId, CancellationToken.None);
+        await _feed.StartAsync(jobId, CancellationToken.None);
         await render(() =>
         {
             Refresh();
@@ -95,11 +95,11 @@ public sealed class JobPageState(
         await render(LoadWatchingAsync);
     }
 
-    public Task CancelAsync() => ActAsync(feed => feed.CancelAsync());
+    public Task CancelAsync() => ActAsync(_feed => _feed.CancelAsync());
 
-    public Task PauseAsync() => ActAsync(feed => feed.PauseAsync());
+    public Task PauseAsync() => ActAsync(_feed => _feed.PauseAsync());
 
-    public Task ResumeAsync() => ActAsync(feed => feed.ResumeAsync());
+    public Task ResumeAsync() => ActAsync(_feed => _feed.ResumeAsync());
 
     public Task ApproveAsync() => DecideAsync(() => api.ApproveJobAsync(JobId));
 
@@ -126,13 +126,13 @@ public sealed class JobPageState(
 
     private void Refresh()
     {
-        if (feed is null)
+        if (_feed is null)
         {
             return;
         }
-        Job = feed.Job;
-        Events = feed.Events;
-        LossPoints = feed.LossPoints;
+        Job = _feed.Job;
+        Events = _feed.Events;
+        LossPoints = _feed.LossPoints;
         TotalSteps = TotalStepsOf(Events);
         Eta = EstimateFinish();
         _ = render(LoadExtrasIfStaleAsync);
@@ -175,17 +175,17 @@ public sealed class JobPageState(
     private async Task LoadExtrasIfStaleAsync()
     {
         // A job waiting for approval, or denied, is not on the provider: it has no checkpoints or results.
-        if (Job is null || loadingExtras || Job.ProviderJobId is null)
+        if (Job is null || _loadingExtras || Job.ProviderJobId is null)
         {
             return;
         }
         var checkpointEvents = Events.Count(e => e.Message.StartsWith("Checkpoint", StringComparison.OrdinalIgnoreCase));
         var version = $"{Job.Id}:{Job.Status}:{checkpointEvents}";
-        if (version == extrasLoadedFor)
+        if (version == _extrasLoadedFor)
         {
             return;
         }
-        loadingExtras = true;
+        _loadingExtras = true;
         try
         {
             Checkpoints = (await api.GetJobCheckpointsAsync(Job.Id)).Data;
@@ -204,7 +204,7 @@ public sealed class JobPageState(
             {
                 Job = Job with { ResolvedHyperparameters = latest.ResolvedHyperparameters, EstimatedFinish = latest.EstimatedFinish };
             }
-            extrasLoadedFor = version;
+            _extrasLoadedFor = version;
             ExtrasError = null;
         }
         catch (FineTuneApiException ex)
@@ -213,7 +213,7 @@ public sealed class JobPageState(
         }
         finally
         {
-            loadingExtras = false;
+            _loadingExtras = false;
         }
     }
 
@@ -221,26 +221,26 @@ public sealed class JobPageState(
     {
         try
         {
-            myId = (await workspace.GetMeAsync()).Id;
-            Watching = (await api.GetJobWatchersAsync(JobId)).Any(w => w.UserId == myId);
+            _myId = (await workspace.GetMeAsync()).Id;
+            Watching = (await api.GetJobWatchersAsync(JobId)).Any(w => w.UserId == _myId);
         }
         catch (FineTuneApiException)
         {
             // The job itself failed to load too, and the page says why; without it there is nothing to watch.
-            myId = null;
+            _myId = null;
         }
     }
 
     private async Task ActAsync(Func<JobLiveFeed, Task> action)
     {
-        if (feed is null)
+        if (_feed is null)
         {
             return;
         }
         Busy = true;
         try
         {
-            await action(feed);
+            await action(_feed);
         }
         finally
         {
@@ -269,9 +269,9 @@ public sealed class JobPageState(
 
     public async ValueTask DisposeAsync()
     {
-        if (feed is not null)
+        if (_feed is not null)
         {
-            await feed.DisposeAsync();
+            await _feed.DisposeAsync();
         }
     }
 }

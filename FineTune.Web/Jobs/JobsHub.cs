@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FineTune.Web.Account;
 using FineTune.Web.Api;
 using Microsoft.AspNetCore.SignalR;

@@ -16,9 +16,9 @@ public sealed record LossPoint(
 // valid_loss?, valid_mean_token_accuracy?, full_valid_loss?, full_valid_mean_token_accuracy?, total_steps }.
 public sealed class LossCurve
 {
-    private readonly SortedList<int, LossPoint> points = [];
+    private readonly SortedList<int, LossPoint> _points = [];
 
-    public IReadOnlyList<LossPoint> Points => points.Values.AsReadOnly();
+    public IReadOnlyList<LossPoint> Points => _points.Values.AsReadOnly();
 
     public int? TotalSteps { get; private set; }
 
@@ -26,7 +26,7 @@ public sealed class LossCurve
     {
         if (TryRead(jobEvent, out var point, out var totalSteps))
         {
-            points[point.Step] = point;
+            _points[point.Step] = point;
             TotalSteps = totalSteps ?? TotalSteps;
             return true;
         }

@@ -5,7 +5,7 @@ namespace FineTune.Web.Playground;
 // One of the two models of the playground: its own answers to the shared user messages.
 public sealed class PlaygroundSide(string name)
 {
-    private readonly List<StringBuilder> answers = [];
+    private readonly List<StringBuilder> _answers = [];
 
     public string Name { get; } = name;
 
@@ -17,7 +17,7 @@ public sealed class PlaygroundSide(string name)
     // The models of that connection's provider, to pick from.
     public IReadOnlyList<ModelInfo> Models { get; set; } = [];
 
-    public IReadOnlyList<string> Answers => answers.Select(a => a.ToString()).ToList();
+    public IReadOnlyList<string> Answers => _answers.Select(a => a.ToString()).ToList();
 
     public bool Streaming { get; private set; }
 
@@ -31,7 +31,7 @@ public sealed class PlaygroundSide(string name)
         for (var i = 0; i < userMessages.Count; i++)
         {
             turns.Add(new ChatTurn("user", userMessages[i]));
-            if (i < answers.Count && i < userMessages.Count - 1) turns.Add(new ChatTurn("assistant", answers[i].ToString()));
+            if (i < _answers.Count && i < userMessages.Count - 1) turns.Add(new ChatTurn("assistant", _answers[i].ToString()));
         }
         return turns;
     }
@@ -39,7 +39,7 @@ public sealed class PlaygroundSide(string name)
     public async Task StreamAsync(IAsyncEnumerable<PlaygroundChunk> chunks, Func<Task> changed)
     {
         var answer = new StringBuilder();
-        answers.Add(answer);
+        _answers.Add(answer);
         Streaming = true;
         Error = null;
         try
@@ -60,7 +60,7 @@ public sealed class PlaygroundSide(string name)
 
     public void Clear()
     {
-        answers.Clear();
+        _answers.Clear();
         Error = null;
     }
 }

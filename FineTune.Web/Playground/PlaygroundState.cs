@@ -8,16 +8,16 @@ namespace FineTune.Web.Playground;
 // any thread: answers stream in token by token.
 public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
 {
-    private readonly List<string> userMessages = [];
-    private readonly List<ValidationRun> validationRuns = [];
-    private bool runningValidation;
-    private DateTime lastRender;
+    private readonly List<string> _userMessages = [];
+    private readonly List<ValidationRun> _validationRuns = [];
+    private bool _runningValidation;
+    private DateTime _lastRender;
 
     public IReadOnlyList<PlaygroundSide> Sides { get; } = [new("a"), new("b")];
 
-    public IReadOnlyList<string> UserMessages => userMessages;
+    public IReadOnlyList<string> UserMessages => _userMessages;
 
-    public IReadOnlyList<ValidationRun> ValidationRuns => validationRuns;
+    public IReadOnlyList<ValidationRun> ValidationRuns => _validationRuns;
 
     public IReadOnlyList<ProviderConnection> Connections { get; private set; } = [];
 
@@ -32,7 +32,7 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
 
     public string? Error { get; private set; }
 
-    public bool Busy => runningValidation || Sides.Any(s => s.Streaming);
+    public bool Busy => _runningValidation || Sides.Any(s => s.Streaming);
 
     // The models of a link (a job's base and fine-tuned model), both on the link's connection: the server's when absent.
     public void Choose(string? modelA, string? modelB, string? connection)
@@ -78,14 +78,14 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
 
     public async Task SendAsync(string message)
     {
-        userMessages.Add(message.Trim());
+        _userMessages.Add(message.Trim());
         Error = null;
         await Task.WhenAll(Sides.Where(s => s.Model is not null).Select(StreamSideAsync));
     }
 
     public void Clear()
     {
-        userMessages.Clear();
+        _userMessages.Clear();
         foreach (var side in Sides)
         {
             side.Clear();
@@ -94,15 +94,15 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
 
     public async Task RunValidationAsync(string datasetId, int limit)
     {
-        runningValidation = true;
-        validationRuns.Clear();
+        _runningValidation = true;
+        _validationRuns.Clear();
         Error = null;
         try
         {
             var prompts = await api.GetPlaygroundPromptsAsync(datasetId, limit);
-            validationRuns.AddRange(prompts.Select(p => new ValidationRun(p)));
+            _validationRuns.AddRange(prompts.Select(p => new ValidationRun(p)));
             await render();
-            foreach (var run in validationRuns)
+            foreach (var run in _validationRuns)
             {
                 var answers = await Task.WhenAll(Sides.Select(side => AnswerAsync(side, run.Prompt)));
                 run.A = answers[0];
@@ -117,7 +117,7 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
         }
         finally
         {
-            runningValidation = false;
+            _runningValidation = false;
         }
         // Run from the validation panel: the rest of the page learns it is no longer busy.
         await render();
@@ -125,7 +125,7 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
 
     private async Task StreamSideAsync(PlaygroundSide side)
     {
-        var request = new PlaygroundChatRequest(side.Model!, side.Conversation(System, userMessages), Temperature, MaxTokens, side.ConnectionId);
+        var request = new PlaygroundChatRequest(side.Model!, side.Conversation(System, _userMessages), Temperature, MaxTokens, side.ConnectionId);
         try
         {
             await side.StreamAsync(api.StreamChatAsync(request), RenderSoonAsync);
@@ -139,11 +139,11 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
     // Tokens can arrive faster than a browser needs to see them; render at most every 50 ms while streaming.
     private async Task RenderSoonAsync()
     {
-        if ((DateTime.UtcNow - lastRender).TotalMilliseconds < 50 && Sides.Any(s => s.Streaming))
+        if ((DateTime.UtcNow - _lastRender).TotalMilliseconds < 50 && Sides.Any(s => s.Streaming))
         {
             return;
         }
-        lastRender = DateTime.UtcNow;
+        _lastRender = DateTime.UtcNow;
         await render();
     }
 
@@ -160,7 +160,7 @@ public sealed class PlaygroundState(FineTuneApiClient api, Func<Task> render)
             answer.Append(chunk.Delta);
             if (chunk.Error is { } chunkError)
             {
-                answer.Append($"[error: {chunkError}]");
+                answer.Append("[error: ").Append(chunkError).Append(']');
             }
         }
         return answer.ToString();

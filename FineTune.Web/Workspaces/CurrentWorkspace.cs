@@ -19,7 +19,7 @@ public sealed class CurrentWorkspace(AuthenticationStateProvider authentication,
         var chosen = (await authentication.GetAuthenticationStateAsync()).User.FindWorkspaceId();
         return me.Workspaces.FirstOrDefault(w => w.Id == chosen)
             ?? me.Workspaces.FirstOrDefault(w => w.Id == me.DefaultWorkspaceId)
-            ?? me.Workspaces.FirstOrDefault()
+            ?? (me.Workspaces.Count > 0 ? me.Workspaces[0] : null)
             // Removed from every workspace: the Api answers 404 to everything in it, pages say so, and
             // the workspace menu still offers to create one.
             ?? new WorkspaceMembership(me.DefaultWorkspaceId, "No workspace", WorkspaceRole.Viewer);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace FineTune.Worker.Notifications;
@@ -61,7 +62,7 @@ public sealed partial class WebhookDelivery(
                 var result = await sender.SendAsync(url, message.Text, stoppingToken);
                 if (!result.Delivered)
                 {
-                    LogNotDelivered(message.WorkspaceId, WebhookSender.Redact(url), result.StatusCode?.ToString() ?? result.Error ?? "no answer");
+                    LogNotDelivered(message.WorkspaceId, WebhookSender.Redact(url), result.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? result.Error ?? "no answer");
                 }
             }
         }

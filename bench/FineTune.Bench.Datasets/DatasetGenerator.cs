@@ -9,20 +9,37 @@ namespace FineTune.Bench.Datasets;
 public static class DatasetGenerator
 {
     private static readonly string[] English =
-        ("the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part " +
-         "dataset model training example answer question customer order invoice refund shipping account password please thank help support issue error version update install configure server request response latency budget report").Split(' ');
+        ("the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said "
+         + "there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more "
+         + "write go see number no way could people my than first water been call who oil its now find long down day did get come made may part dataset model "
+         + "training example answer question customer order invoice refund shipping account password please thank help support issue error version update install "
+         + "configure server request response latency budget report").Split(' ');
     private static readonly string[] Foreign =
-        ["Zürich", "naïve", "café", "mañana", "Straße", "élève", "東京", "日本語の文章", "機械学習", "中文测试", "Привет", "спасибо", "мир", "γειά σου", "λόγος", "مرحبا", "שלום", "नमस्ते", "안녕하세요", "สวัสดี", "🚀", "😀", "👍🏽", "✅", "€", "—", "…", "“quoted”"];
+        [
+            "Zürich", "naïve", "café", "mañana", "Straße", "élève", "東京", "日本語の文章", "機械学習", "中文测试", "Привет", "спасибо", "мир", "γειά σου", "λόγος",
+            "مرحبا", "שלום", "नमस्ते", "안녕하세요", "สวัสดี", "🚀", "😀", "👍🏽", "✅", "€", "—", "…", "“quoted”"
+        ];
     private static readonly string[] Code =
-        ["```python\ndef add(a, b):\n    return a + b\n```", "```csharp\nvar total = items.Sum(i => i.Price * i.Quantity);\n```", "```sql\nSELECT id, name FROM users WHERE active = 1 ORDER BY name;\n```", "```json\n{\"status\": \"ok\", \"count\": 3}\n```"];
+        [
+            "```python\ndef add(a, b):\n    return a + b\n```", "```csharp\nvar total = items.Sum(i => i.Price * i.Quantity);\n```",
+            "```sql\nSELECT id, name FROM users WHERE active = 1 ORDER BY name;\n```", "```json\n{\"status\": \"ok\", \"count\": 3}\n```"
+        ];
     private static readonly string[] Cities = ["Oslo", "Paris", "Lisbon", "Tokyo", "Nairobi", "Lima", "Montréal", "São Paulo", "Kraków"];
 
     private static readonly object[] Tools =
     [
-        new { type = "function", function = new { name = "get_weather", description = "Current weather for a city", parameters = new { type = "object", properties = new { city = new { type = "string", description = "City name" }, unit = new { type = "string", @enum = new[] { "celsius", "fahrenheit" } } }, required = new[] { "city" } } } },
-        new { type = "function", function = new { name = "lookup_order", description = "Finds an order by its id", parameters = new { type = "object", properties = new { order_id = new { type = "string" } }, required = new[] { "order_id" } } } },
-        new { type = "function", function = new { name = "search_docs", description = "Full-text search in the product documentation", parameters = new { type = "object", properties = new { query = new { type = "string" }, limit = new { type = "integer" } }, required = new[] { "query" } } } },
+        Function("get_weather", "Current weather for a city", new
+        {
+            city = new { type = "string", description = "City name" },
+            unit = new { type = "string", @enum = new[] { "celsius", "fahrenheit" } },
+        }, "city"),
+        Function("lookup_order", "Finds an order by its id", new { order_id = new { type = "string" } }, "order_id"),
+        Function("search_docs", "Full-text search in the product documentation",
+            new { query = new { type = "string" }, limit = new { type = "integer" } }, "query"),
     ];
+
+    private static object Function(string name, string description, object properties, params string[] required) =>
+        new { type = "function", function = new { name, description, parameters = new { type = "object", properties, required } } };
 
     public static long Write(string path, long targetBytes, int seed)
     {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using FineTune.Bench.Datasets;
 
@@ -38,7 +38,8 @@ void Generate(string path)
 static async Task<JsonObject> Check(string path, int? threads)
 {
     // Warm up: JIT and the o200k vocabulary load are not part of the per-byte cost.
-    await DatasetValidator.ValidateAsync(new MemoryStream("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"hello\"}]}\n"u8.ToArray()), null);
+    var example = """{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}""" + "\n";
+    await DatasetValidator.ValidateAsync(new MemoryStream(Encoding.UTF8.GetBytes(example)), null);
     var watch = Stopwatch.StartNew();
     await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
     var report = await DatasetValidator.ValidateAsync(stream, new DatasetCheckOptions { MaxDegreeOfParallelism = threads });
@@ -62,7 +63,9 @@ static async Task<JsonObject> Check(string path, int? threads)
 static double PeakRssMb()
 {
     var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    return line is null
+        ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0
+        : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
 }
 
 async Task<int> Run()
@@ -84,12 +87,15 @@ async Task<int> Run()
     if (!args.Contains("--skip-tiktoken")) results.Add(Parse(await Exec("node", ["count.mjs", "tiktoken", path], nodeDir)));
 
     Console.WriteLine();
-    Console.WriteLine($"file: {path} ({new FileInfo(path).Length / 1048576.0:N1} MB), {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, node {(await Exec("node", ["--version"], nodeDir)).Trim()}");
+    var node = (await Exec("node", ["--version"], nodeDir)).Trim();
+    Console.WriteLine($"file: {path} ({new FileInfo(path).Length / 1048576.0:N1} MB), {Environment.ProcessorCount} cores, "
+        + $"{Environment.OSVersion}, .NET {Environment.Version}, node {node}");
     Console.WriteLine();
     Console.WriteLine("| tool | examples | total tokens | trainable tokens | seconds | MB/s | peak RSS MB |");
     Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var r in results)
-        Console.WriteLine($"| {r["tool"]} | {r["examples"]:N0} | {(long)r["totalTokens"]!:N0} | {(long)r["trainableTokens"]!:N0} | {(double)r["seconds"]!:N2} | {(double)r["mbPerSecond"]!:N1} | {(double)r["peakRssMb"]!:N0} |");
+        Console.WriteLine($"| {r["tool"]} | {r["examples"]:N0} | {(long)r["totalTokens"]!:N0} | {(long)r["trainableTokens"]!:N0} "
+            + $"| {(double)r["seconds"]!:N2} | {(double)r["mbPerSecond"]!:N1} | {(double)r["peakRssMb"]!:N0} |");
 
     var totals = results.Select(r => (long)r["totalTokens"]!).Distinct().Count();
     var trainables = results.Select(r => (long)r["trainableTokens"]!).Distinct().Count();

@@ -51,7 +51,14 @@ public sealed class BenchServices : IAsyncDisposable
         var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine($"  [{Path.GetFileName(args.FirstOrDefault(a => a.EndsWith(".dll")) ?? file)}] {line}"); };
+        var name = Path.GetFileName(args.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal)) ?? file);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase))
+            {
+                Console.Error.WriteLine($"  [{name}] {line}");
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Console.Error.WriteLine($"  [{Path.GetFileName(file)}] {line}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

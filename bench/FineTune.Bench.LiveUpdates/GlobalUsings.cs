@@ -1,3 +1,2 @@
-global using FineTune.Checker;
 global using FineTune.Contracts;
 global using FineTune.Data;

@@ -38,8 +38,13 @@ var web = await services.StartServiceAsync("FineTune.Web", new()
 await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
 var job = new FineTuneJob
 {
-    Id = "job_bench_live", Status = JobStatus.Running, Model = "gpt-4.1-mini", TrainingDatasetId = "ds_bench",
-    Method = new JobMethod("supervised", null), CreatedBy = "bench", CreatedAt = DateTimeOffset.UtcNow,
+    Id = "job_bench_live",
+    Status = JobStatus.Running,
+    Model = "gpt-4.1-mini",
+    TrainingDatasetId = "ds_bench",
+    Method = new JobMethod("supervised", null),
+    CreatedBy = "bench",
+    CreatedAt = DateTimeOffset.UtcNow,
 };
 await new JobStore(redis).SaveAsync(job);
 var channel = RedisChannel.Literal(RedisChannels.JobUpdates);
@@ -107,7 +112,8 @@ foreach (var count in clientCounts)
 
         var sorted = latencies.Order().ToList();
         var duplicated = received.Values.Count(n => n > 1);
-        Console.WriteLine($"| {count} | {rate} | {sorted.Count} | {expected - received.Count} | {duplicated} | {BenchServices.Percentile(sorted, 50):F1} | {BenchServices.Percentile(sorted, 99):F1} | {sorted.LastOrDefault():F1} |");
+        Console.WriteLine($"| {count} | {rate} | {sorted.Count} | {expected - received.Count} | {duplicated} "
+            + $"| {BenchServices.Percentile(sorted, 50):F1} | {BenchServices.Percentile(sorted, 99):F1} | {sorted.LastOrDefault():F1} |");
     }
     finally
     {

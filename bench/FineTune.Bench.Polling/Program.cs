@@ -45,8 +45,14 @@ await Parallel.ForEachAsync(Enumerable.Range(0, jobCount), new ParallelOptions {
         new JobMethod("supervised", new JobHyperparameters(NEpochs: 50)), $"b{i}", i), $"bench-{i}", ct);
     await store.SaveAsync(new FineTuneJob
     {
-        Id = $"job_bench_{i:D4}", Status = providerJob.Status, Model = "gpt-4.1-mini", ProviderJobId = providerJob.Id,
-        TrainingDatasetId = "ds_bench", Method = new JobMethod("supervised", null), CreatedBy = "bench", CreatedAt = DateTimeOffset.UtcNow,
+        Id = $"job_bench_{i:D4}",
+        Status = providerJob.Status,
+        Model = "gpt-4.1-mini",
+        ProviderJobId = providerJob.Id,
+        TrainingDatasetId = "ds_bench",
+        Method = new JobMethod("supervised", null),
+        CreatedBy = "bench",
+        CreatedAt = DateTimeOffset.UtcNow,
     });
     Interlocked.Increment(ref created);
 });
@@ -54,7 +60,8 @@ Console.WriteLine($"{jobCount} jobs created on the LocalProvider and stored in R
 
 // Counts every job call of the Worker (GET); rate 0 means it never fires.
 using var admin = new HttpClient { BaseAddress = providerAddress };
-(await admin.PostAsJsonAsync("/admin/faults", new { seed = 1, rules = new[] { new { path = "/v1/fine_tuning/jobs/*", method = "GET", kind = "delay", rate = 0.0 } } })).EnsureSuccessStatusCode();
+var noFaults = new { seed = 1, rules = new[] { new { path = "/v1/fine_tuning/jobs/*", method = "GET", kind = "delay", rate = 0.0 } } };
+(await admin.PostAsJsonAsync("/admin/faults", noFaults)).EnsureSuccessStatusCode();
 
 var statuses = new ConcurrentDictionary<string, string>();
 var waiters = new ConcurrentDictionary<string, TaskCompletionSource<long>>();
@@ -123,7 +130,9 @@ var windows = perSecond.Skip(1).ToList();
 Console.WriteLine();
 Console.WriteLine($"| jobs | poll interval | budget (burst) | job calls/s mean | max in a 1 s window | probes | p50 ms | p99 ms | max ms | within interval + 200 ms | missed |");
 Console.WriteLine($"| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-Console.WriteLine($"| {jobCount} | {pollInterval.TotalSeconds} s | {budget}/s ({burst}) | {windows.DefaultIfEmpty().Average():F1} | {windows.DefaultIfEmpty().Max()} | {sorted.Count} | {BenchServices.Percentile(sorted, 50):F0} | {BenchServices.Percentile(sorted, 99):F0} | {sorted.LastOrDefault():F0} | {sorted.Count(l => l <= bound)}/{sorted.Count} | {missed} |");
+Console.WriteLine($"| {jobCount} | {pollInterval.TotalSeconds} s | {budget}/s ({burst}) | {windows.DefaultIfEmpty().Average():F1} "
+    + $"| {windows.DefaultIfEmpty().Max()} | {sorted.Count} | {BenchServices.Percentile(sorted, 50):F0} | {BenchServices.Percentile(sorted, 99):F0} "
+    + $"| {sorted.LastOrDefault():F0} | {sorted.Count(l => l <= bound)}/{sorted.Count} | {missed} |");
 
 async Task ProbeAsync(string jobId)
 {

@@ -18,7 +18,12 @@ for (var i = 0; i < 100; i++)
         messages = new object[]
         {
             new { role = "user", content = $"Write a one-line catalogue description of item {i}, the {adjective} {thing}." },
-            new { role = "assistant", content = $"Item {i} is a {adjective} {thing} made of {material}, built to last for years of daily use; it ships with a two-year warranty and costs {10 + i * 3} euros, taxes included." },
+            new
+            {
+                role = "assistant",
+                content = $"Item {i} is a {adjective} {thing} made of {material}, built to last for years of daily use; "
+                    + $"it ships with a two-year warranty and costs {10 + i * 3} euros, taxes included.",
+            },
         },
     };
     jsonl.AppendLine(JsonSerializer.Serialize(example));

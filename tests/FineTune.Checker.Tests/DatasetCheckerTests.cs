@@ -232,7 +232,10 @@ public sealed class DatasetCheckerTests
 
         Assert.True(report.Valid, string.Join("; ", report.Errors));
         Assert.Equal(
-            [(0, DatasetCodes.UnknownModel), (7, DatasetCodes.DuplicateExample), (8, DatasetCodes.MissingUserMessage), (9, DatasetCodes.MissingSystemMessage), (10, DatasetCodes.ExampleUnrecognizedKey)],
+            [
+                (0, DatasetCodes.UnknownModel), (7, DatasetCodes.DuplicateExample), (8, DatasetCodes.MissingUserMessage),
+                (9, DatasetCodes.MissingSystemMessage), (10, DatasetCodes.ExampleUnrecognizedKey),
+            ],
             report.Warnings.Select(w => (w.Line, w.Code)));
         Assert.Contains("line 2", report.Warnings[1].Message);
     }

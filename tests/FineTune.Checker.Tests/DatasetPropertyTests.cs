@@ -7,7 +7,8 @@ namespace FineTune.Checker.Tests;
 public sealed class DatasetPropertyTests
 {
     private const int Seed = 20_250_601;
-    private static readonly string[] Words = ["alpha", "Zürich", "東京", "naïve", "emoji 🚀", "data", "42", "mañana", "Привет", "λ", "quote \"x\"", "tab\tend", "<tag>"];
+    private static readonly string[] Words =
+        ["alpha", "Zürich", "東京", "naïve", "emoji 🚀", "data", "42", "mañana", "Привет", "λ", "quote \"x\"", "tab\tend", "<tag>"];
 
     private static string Text(Random random) =>
         string.Join(' ', Enumerable.Range(0, random.Next(1, 12)).Select(_ => Words[random.Next(Words.Length)])) + " " + random.Next(1_000_000);
@@ -41,7 +42,8 @@ public sealed class DatasetPropertyTests
                     ["role"] = "assistant",
                     ["tool_calls"] = new JsonArray(new JsonObject
                     {
-                        ["id"] = id, ["type"] = "function",
+                        ["id"] = id,
+                        ["type"] = "function",
                         ["function"] = new JsonObject { ["name"] = "lookup", ["arguments"] = new JsonObject { ["q"] = Text(random) }.ToJsonString() },
                     }),
                 });
@@ -70,7 +72,8 @@ public sealed class DatasetPropertyTests
         (DatasetCodes.MessageMissingKey, (e, r) => { Last(e, "user").Remove("role"); return e.ToJsonString(); }),
         (DatasetCodes.MessageUnrecognizedKey, (e, r) => { Last(e, "user")["mood"] = "happy"; return e.ToJsonString(); }),
         (DatasetCodes.MissingContent, (e, r) => { Last(e, "user").Remove("content"); return e.ToJsonString(); }),
-        (DatasetCodes.ExampleMissingAssistantMessage, (e, r) => new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi" }) }.ToJsonString()),
+        (DatasetCodes.ExampleMissingAssistantMessage,
+            (e, r) => new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi" }) }.ToJsonString()),
         (DatasetCodes.InvalidWeight, (e, r) => { Last(e, "assistant")["weight"] = 3; return e.ToJsonString(); }),
         (DatasetCodes.SpecialToken, (e, r) => { Last(e, "user")["content"] = "say <|endoftext|> now"; return e.ToJsonString(); }),
         (DatasetCodes.MixedFormats, (e, r) => new JsonObject

@@ -83,7 +83,7 @@ public sealed class DatasetValidatorTests
         var report = await Validate(string.Concat(Enumerable.Repeat("not json\n", DatasetValidator.MaxErrorsPerCode + 7)));
 
         Assert.Equal(DatasetValidator.MaxErrorsPerCode, report.Errors.Count(e => e.Code == "invalid_json" && e.Line > 0));
-        Assert.Contains(report.Errors, e => e.Code == "invalid_json" && e.Message.StartsWith("7 more"));
+        Assert.Contains(report.Errors, e => e.Code == "invalid_json" && e.Message.StartsWith("7 more", StringComparison.Ordinal));
     }
 
     [Fact]

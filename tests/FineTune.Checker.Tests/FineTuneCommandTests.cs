@@ -37,9 +37,9 @@ public sealed class FineTuneCommandTests
 
         Assert.Equal(FineTuneCommand.Invalid, exit);
         var lines = output.Split('\n');
-        Assert.Contains(lines, l => l.StartsWith($"{file}:2: invalid_json: "));
-        Assert.Contains(lines, l => l.StartsWith($"{file}:4: unrecognized_role: \"human\" is not a role"));
-        Assert.Contains(lines, l => l.StartsWith($"{file}:7: too_few_examples: "));
+        Assert.Contains(lines, l => l.StartsWith($"{file}:2: invalid_json: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"{file}:4: unrecognized_role: \"human\" is not a role", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"{file}:7: too_few_examples: ", StringComparison.Ordinal));
         Assert.Contains($"{file}: INVALID: 7 chat examples, 6 errors", output);
     }
 

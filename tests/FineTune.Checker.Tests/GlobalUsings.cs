@@ -1,2 +1,1 @@
-global using FineTune.Checker;
 global using FineTune.Contracts;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
-using FineTune.Tests;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 

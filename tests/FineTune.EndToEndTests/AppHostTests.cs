@@ -1,9 +1,8 @@
-using Aspire.Hosting.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Threading.Channels;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;

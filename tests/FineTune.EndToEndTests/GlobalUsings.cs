@@ -1,4 +1,3 @@
-global using FineTune.Checker;
 global using FineTune.Contracts;
 
 // The tests drive Debian's chromium and read Unix file modes: they run on Linux.

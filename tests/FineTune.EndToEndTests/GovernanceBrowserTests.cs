@@ -49,7 +49,7 @@ public sealed class GovernanceBrowserTests(AppHostFixture fixture, ITestOutputHe
         await page.GetByTestId("notification-bell").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid=notification][data-job-id={job.Id}][data-kind='job.succeeded']")).ToBeVisibleAsync();
         await page.Locator($"[data-testid=notification][data-job-id={job.Id}]").ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith($"/jobs/{job.Id}"));
+        await page.WaitForURLAsync(url => url.EndsWith($"/jobs/{job.Id}", StringComparison.Ordinal));
 
         // In that workspace, the audit page says it waited and was approved, and the settings show its usage.
         await page.GoToInteractivePageAsync($"/workspaces/switch/{workspace.Id}?returnUrl=%2Faudit");

@@ -119,7 +119,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     private async Task WaitForSameHistoryAsync(string jobId, params IPage[] pages)
     {
         using var api = fixture.CreateApiClient();
-        IReadOnlyList<string> expected = [];
+        List<string> expected = [];
         var shown = new IReadOnlyList<string>[pages.Length];
         // The event log holds still under the pointer; keep the pointer away from it.
         foreach (var page in pages) await page.Mouse.MoveAsync(0, 0);

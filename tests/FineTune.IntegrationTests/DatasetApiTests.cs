@@ -101,7 +101,10 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
 
     private static int WriteChatDataset(string path, long bytes)
     {
-        var words = "the of and a to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part".Split(' ');
+        var words = ("the of and a to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were "
+            + "we when your can said there use an each which she do how their if will up other about out many then them these so some her would "
+            + "make like him into time has look two more write go see number no way could people my than first water been call who oil its now "
+            + "find long down day did get come made may part").Split(' ');
         var random = new Random(5);
         var lines = 0;
         using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);

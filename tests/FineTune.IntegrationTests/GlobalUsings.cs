@@ -1,3 +1,4 @@
+global using System.Globalization;
 global using FineTune.Checker;
 global using FineTune.Contracts;
 global using FineTune.Data;

@@ -144,7 +144,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         // It counts against the month from its launch; the member hears that it was approved.
         var settings = (await ownerClient.GetFromJsonAsync<WorkspaceSettings>($"/api/workspaces/{owner.WorkspaceId}/settings", FineTuneJson.Options))!;
         Assert.Equal(pending.Approval.EstimatedTrainedTokens, settings.Usage.TrainedTokens);
-        Assert.Equal(DateTimeOffset.UtcNow.ToString("yyyy-MM"), settings.Usage.Month);
+        Assert.Equal(DateTimeOffset.UtcNow.ToString("yyyy-MM", CultureInfo.InvariantCulture), settings.Usage.Month);
         Assert.Contains((await NotificationsAsync(memberClient)).Items, n => n.JobId == pending.Id && n.Kind == NotificationKind.JobApproved);
         Assert.Equal(
             [(AuditAction.JobApproved, owner.Id), (AuditAction.JobPendingApproval, member.Id)],

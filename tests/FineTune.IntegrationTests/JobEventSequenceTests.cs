@@ -7,13 +7,13 @@ namespace FineTune.IntegrationTests;
 // The store numbers every event of a job by its place in the stored history (1, 2, 3...), on the way in
 // and on the way out, also for events stored before sequences existed; and every published update names
 // how far the history reaches, so a consumer that missed one can tell. Over Garnet, as the AppHost runs it.
-public sealed class JobEventSequenceTests : IAsyncLifetime
+public sealed class JobEventSequenceTests : IAsyncDisposable
 {
     private readonly GarnetRedisServer _server = new();
-    private ConnectionMultiplexer _redis = null!;
+    private readonly ConnectionMultiplexer _redis;
     private readonly string _jobId = $"job_seq{Guid.NewGuid():N}"[..20];
 
-    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
+    public JobEventSequenceTests() => _redis = ConnectionMultiplexer.Connect(_server.ConnectionString);
 
     [Fact]
     public async Task Appended_events_are_numbered_in_history_order_and_read_back_with_the_same_numbers()
@@ -80,7 +80,7 @@ public sealed class JobEventSequenceTests : IAsyncLifetime
 
     private static JobEvent Event(string id) => new(id, DateTimeOffset.UtcNow, "info", "message", id, null);
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _redis.DisposeAsync();
         await _server.DisposeAsync();

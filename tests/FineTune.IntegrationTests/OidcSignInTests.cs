@@ -1,4 +1,3 @@
-using FineTune.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -11,7 +10,7 @@ namespace FineTune.IntegrationTests;
 
 // Single sign-on: the Api trusts an ID token only after checking it against the provider's keys, and the
 // Web runs the browser's side of the flow (followed here by an HttpClient, redirects and cookies included).
-public sealed class OidcSignInTests(WebStack stack) : IClassFixture<WebStack>
+public sealed class OidcSignInTests(WebStack stack) : IClassFixture<WebStack>, IDisposable
 {
     private readonly HttpClient _anonymous = new() { BaseAddress = stack.Api.BaseAddress };
 
@@ -85,4 +84,6 @@ public sealed class OidcSignInTests(WebStack stack) : IClassFixture<WebStack>
 
     private Task<HttpResponseMessage> SignInAsync(string idToken) =>
         _anonymous.PostAsJsonAsync("/api/account/sessions/oidc", new { idToken });
+
+    public void Dispose() => _anonymous.Dispose();
 }

@@ -17,12 +17,12 @@ public sealed partial class WebSecurityTests(WebStack stack) : IClassFixture<Web
 
         var forged = await browser.PostAsync("/login", new FormUrlEncodedContent(form));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
-        Assert.DoesNotContain(forged.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("FineTune.Web=")));
+        Assert.DoesNotContain(forged.Headers, h => h.Key == "Set-Cookie" && h.Value.Any(v => v.StartsWith("FineTune.Web=", StringComparison.Ordinal)));
 
         form["__RequestVerificationToken"] = verificationToken;
         var signedIn = await browser.PostAsync("/login", new FormUrlEncodedContent(form));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        var cookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), v => v.StartsWith("FineTune.Web="));
+        var cookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), v => v.StartsWith("FineTune.Web=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
     }

@@ -29,7 +29,9 @@ public sealed class DpoTests(LocalProviderServer server) : IClassFixture<LocalPr
         var fileId = await server.UploadAsync(PreferenceJsonl(), "preferences.jsonl");
         var created = await server.CreateJobAsync(new
         {
-            model = "gpt-4.1-mini", training_file = fileId, seed = 12,
+            model = "gpt-4.1-mini",
+            training_file = fileId,
+            seed = 12,
             method = new { type = "dpo", dpo = new { hyperparameters = new { beta = "auto", n_epochs = 3 } } },
         });
         Assert.Equal("dpo", created.GetProperty("method").GetProperty("type").GetString());

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using OpenAI.Chat;
@@ -62,7 +61,9 @@ public sealed class FidelityTests(TrainedModelServer server) : IClassFixture<Tra
         var fileId = await server.UploadAsync(SampleData.GeographyJsonl());
         var job = await server.CreateJobAsync(new
         {
-            model = "gpt-4.1-mini", training_file = fileId, seed = 9,
+            model = "gpt-4.1-mini",
+            training_file = fileId,
+            seed = 9,
             method = new { type = "supervised", supervised = new { hyperparameters = new { n_epochs = 1 } } },
         });
         var oneEpoch = (await server.WaitForStatusAsync(job.GetProperty("id").GetString()!, "succeeded")).GetProperty("fine_tuned_model").GetString()!;
@@ -187,8 +188,8 @@ public sealed class FidelityTests(TrainedModelServer server) : IClassFixture<Tra
         stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(block =>
         {
             var lines = block.Split('\n');
-            var name = lines.Single(line => line.StartsWith("event: ")).Substring("event: ".Length);
-            var data = lines.Single(line => line.StartsWith("data: ")).Substring("data: ".Length);
+            var name = lines.Single(line => line.StartsWith("event: ", StringComparison.Ordinal)).Substring("event: ".Length);
+            var data = lines.Single(line => line.StartsWith("data: ", StringComparison.Ordinal)).Substring("data: ".Length);
             return (name, JsonDocument.Parse(data).RootElement.Clone());
         }).ToList();
 }

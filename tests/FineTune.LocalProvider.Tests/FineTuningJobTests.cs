@@ -49,7 +49,8 @@ public sealed class FineTuningJobTests(LocalProviderServer server) : IClassFixtu
     [Fact]
     public async Task Events_come_newest_first_and_page_backwards_with_after()
     {
-        var jobId = (await server.CreateJobAsync(new { model = "gpt-4.1-mini", training_file = await server.UploadAsync(SampleData.GeographyJsonl()), method = SampleData.ThreeEpochs }))
+        var trainingFile = await server.UploadAsync(SampleData.GeographyJsonl());
+        var jobId = (await server.CreateJobAsync(new { model = "gpt-4.1-mini", training_file = trainingFile, method = SampleData.ThreeEpochs }))
             .GetProperty("id").GetString()!;
         await server.WaitForStatusAsync(jobId, "succeeded");
 

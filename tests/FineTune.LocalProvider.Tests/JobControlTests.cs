@@ -47,7 +47,7 @@ public sealed class JobControlTests(SlowLocalProviderServer server) : IClassFixt
 
         (status, job) = await server.PostAsync($"v1/fine_tuning/jobs/{jobId}/resume");
         Assert.Equal(200, status);
-        Assert.Contains(job.GetProperty("status").GetString(), new[] { "queued", "running" });
+        Assert.Contains(job.GetProperty("status").GetString(), (string[])["queued", "running"]);
         await server.WaitForStatusAsync(jobId, "succeeded");
 
         var resumedLosses = await LossesAsync(jobId);

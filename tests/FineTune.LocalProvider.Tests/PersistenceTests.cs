@@ -61,11 +61,13 @@ public sealed class PersistenceTests : IDisposable
         var job = await second.WaitForStatusAsync(jobId, "succeeded", "failed");
         Assert.Equal("succeeded", job.GetProperty("status").GetString());
         var events = await second.GetAllEventsAsync(jobId);
-        Assert.Contains(events, e => e.GetProperty("message").GetString()!.StartsWith("The local provider restarted while the job was running; it continues from step 20"));
+        const string Restarted = "The local provider restarted while the job was running; it continues from step 20";
+        Assert.Contains(events, e => e.GetProperty("message").GetString()!.StartsWith(Restarted, StringComparison.Ordinal));
         var resumed = Losses(events);
         Assert.Equal(Enumerable.Range(1, 60), resumed.Select(pair => pair.Step));
 
-        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4.1-nano", training_file = fileId, seed = 21, method = SampleData.ThreeEpochs })).GetProperty("id").GetString()!;
+        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4.1-nano", training_file = fileId, seed = 21, method = SampleData.ThreeEpochs }))
+            .GetProperty("id").GetString()!;
         await second.WaitForStatusAsync(uninterrupted, "succeeded");
         Assert.Equal(Losses(await second.GetAllEventsAsync(uninterrupted)).Select(p => p.Loss), resumed.Select(p => p.Loss));
 
@@ -99,7 +101,8 @@ public sealed class PersistenceTests : IDisposable
         var resumed = Losses(await second.GetAllEventsAsync(jobId));
         Assert.Equal(Enumerable.Range(1, 60), resumed.Select(pair => pair.Step));
 
-        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4o", training_file = fileId, seed = 8, method = SampleData.ThreeEpochs })).GetProperty("id").GetString()!;
+        var uninterrupted = (await second.CreateJobAsync(new { model = "gpt-4o", training_file = fileId, seed = 8, method = SampleData.ThreeEpochs }))
+            .GetProperty("id").GetString()!;
         await second.WaitForStatusAsync(uninterrupted, "succeeded");
         Assert.Equal(Losses(await second.GetAllEventsAsync(uninterrupted)).Select(p => p.Loss), resumed.Select(p => p.Loss));
     }

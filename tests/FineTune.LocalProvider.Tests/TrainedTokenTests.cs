@@ -26,7 +26,9 @@ public sealed class TrainedTokenTests(LocalProviderServer server) : IClassFixtur
         var fileId = await server.UploadAsync(jsonl, $"sized-{examples}.jsonl");
         var job = await server.CreateJobAsync(new
         {
-            model = "gpt-4.1-mini", training_file = fileId, seed = 3,
+            model = "gpt-4.1-mini",
+            training_file = fileId,
+            seed = 3,
             method = new { type = "supervised", supervised = new { hyperparameters = new { batch_size = (object?)batchSize ?? "auto" } } },
         });
         var done = await server.WaitForStatusAsync(job.GetProperty("id").GetString()!, "succeeded", "failed");

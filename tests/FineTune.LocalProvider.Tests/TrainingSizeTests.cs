@@ -22,7 +22,9 @@ public sealed class TrainingSizeTests(LocalProviderServer server) : IClassFixtur
 
         var job = await server.CreateJobAsync(new
         {
-            model = "gpt-4o-mini", training_file = fileId, seed = 1,
+            model = "gpt-4o-mini",
+            training_file = fileId,
+            seed = 1,
             method = new { type = "supervised", supervised = new { hyperparameters = new { n_epochs = 3 } } },
         });
         var done = await server.WaitForStatusAsync(job.GetProperty("id").GetString()!, "succeeded", "failed");

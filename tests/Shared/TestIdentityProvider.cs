@@ -17,6 +17,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     public const string ClientId = "finetune-web";
     public const string ClientSecret = "test-client-secret";
 
+    private static readonly string[] SigningAlgorithms = ["RS256"];
     private readonly WebApplication _app;
     private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "test-key" };
 
@@ -31,7 +32,7 @@ public sealed class TestIdentityProvider : IAsyncDisposable
             ["jwks_uri"] = Issuer + "/jwks",
             ["authorization_endpoint"] = Issuer + "/authorize",
             ["token_endpoint"] = Issuer + "/token",
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+            ["id_token_signing_alg_values_supported"] = SigningAlgorithms,
         }));
         _app.MapGet("/authorize", (HttpRequest request) =>
         {
@@ -50,7 +51,8 @@ public sealed class TestIdentityProvider : IAsyncDisposable
                 extra: [new Claim("nonce", granted.Nonce), new Claim("at_hash", atHash)]);
             return Results.Json(new { id_token = idToken, access_token = accessToken, token_type = "Bearer", expires_in = 300 });
         });
-        _app.MapGet("/jwks", () => Results.Json(new { keys = new[] { JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_key.Rsa.ExportParameters(false)) { KeyId = _key.KeyId }) } }));
+        var publicKey = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_key.Rsa.ExportParameters(false)) { KeyId = _key.KeyId });
+        _app.MapGet("/jwks", () => Results.Json(new { keys = new[] { publicKey } }));
         _app.StartAsync().GetAwaiter().GetResult();
         Issuer = _app.Urls.Single();
     }

@@ -37,7 +37,7 @@ public sealed class PersistentGarnetServer : IRestartableRedisServer
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        startInfo.Environment["GARNET_PORT"] = _port.ToString();
+        startInfo.Environment["GARNET_PORT"] = _port.ToString(CultureInfo.InvariantCulture);
         startInfo.Environment["FineTune__DataDirectory"] = _directory;
         _output.Enqueue("--- starting Garnet ---");
         var process = Process.Start(startInfo)!;

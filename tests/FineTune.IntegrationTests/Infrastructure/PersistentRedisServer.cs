@@ -20,7 +20,7 @@ public sealed class PersistentRedisServer : IRestartableRedisServer
         if (!File.Exists(DebianRedisServer.Executable))
             throw new InvalidOperationException($"{DebianRedisServer.Executable} is missing: apt-get install redis-server (.ci/run does).");
         _process = Process.Start(new ProcessStartInfo(DebianRedisServer.Executable,
-            ["--port", _port.ToString(), "--bind", "127.0.0.1", "--dir", _directory,
+            ["--port", _port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
              "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
         {
             RedirectStandardOutput = true,

@@ -15,7 +15,7 @@ public static class RedisDump
             switch (await db.KeyTypeAsync(key))
             {
                 case RedisType.String: text.AppendLine(await db.StringGetAsync(key)); break;
-                case RedisType.Hash: foreach (var entry in await db.HashGetAllAsync(key)) text.AppendLine($"{entry.Name}={entry.Value}"); break;
+                case RedisType.Hash: foreach (var entry in await db.HashGetAllAsync(key)) text.Append(entry.Name).Append('=').Append(entry.Value).AppendLine(); break;
                 case RedisType.List: foreach (var item in await db.ListRangeAsync(key)) text.AppendLine(item); break;
                 case RedisType.Set: foreach (var item in await db.SetMembersAsync(key)) text.AppendLine(item); break;
                 case RedisType.SortedSet: foreach (var item in await db.SortedSetRangeByRankAsync(key)) text.AppendLine(item); break;

@@ -18,7 +18,7 @@ public sealed class GarnetRedisServer : IRedisServer
     public GarnetRedisServer()
     {
         var port = Repository.FreeTcpPort();
-        _server = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString()]);
+        _server = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)]);
         _server.Start();
         ConnectionString = $"127.0.0.1:{port}";
     }
@@ -42,7 +42,8 @@ public sealed class DebianRedisServer : IRedisServer
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"{Executable} is missing: apt-get install redis-server (.ci/run does).");
         var port = Repository.FreeTcpPort();
-        _process = Process.Start(new ProcessStartInfo(Executable, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        string[] arguments = ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+        _process = Process.Start(new ProcessStartInfo(Executable, arguments)
         {
             RedirectStandardOutput = true,
         })!;
