@@ -70,8 +70,9 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     {
         var dataset = await UploadAsync("browser-lost-update.jsonl");
         using var api = fixture.CreateApiClient();
+        // Long enough to still be running, whatever the machine's load, when the update is lost.
         var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "hole", Seed: 3,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 5))), FineTuneJson.Options);
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 20))), FineTuneJson.Options);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
         var page = await _browser.NewSignedInPageAsync();
@@ -86,7 +87,10 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         await WaitForAsync(async () => (lost = await store.AppendEventsAsync(job.Id,
             await provider.GetEventsSinceAsync(job.ProviderJobId!, await store.LastEventIdAsync(job.Id), default))).Count > 0, "events the Worker has not stored yet");
 
-        await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 240_000 });
+        // The Worker's next update shows the hole, and the page reads it from the Api.
+        await page.Mouse.MoveAsync(0, 0);
+        await WaitForAsync(async () => (await EventIdsAsync(page)).Contains(lost[^1].Id), "the lost events on the job page");
+        await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 360_000 });
         await WaitForSameHistoryAsync(job.Id, page);
         var shown = await EventIdsAsync(page);
         Assert.Equal(shown.Count, shown.Distinct().Count());
