@@ -1,5 +1,6 @@
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
+using FineTune.Api.Backups;
 using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
 using FineTune.Api.Jobs;
@@ -31,6 +32,7 @@ app.MapWorkspaceSettingsApi();
 app.MapNotificationsApi();
 app.MapModelsApi();
 app.MapPlaygroundApi();
+app.MapBackupApi();
 
 app.Run();
 

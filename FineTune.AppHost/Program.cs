@@ -20,12 +20,15 @@ var api = builder.AddProject<Projects.FineTune_Api>("api")
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WithEnvironment("FineTune__Bootstrap__AdminToken", adminTokenParameter)
     .WithSingleSignOn(builder.Configuration)
+    .WithRestore(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
+// After the Api, which restores a backup (FineTune:Restore:From) before it is healthy.
 builder.AddProject<Projects.FineTune_Worker>("worker")
     .WithRedis(redis)
     .WithProvider(provider)
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
+    .WaitFor(api)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.FineTune_Web>("web")

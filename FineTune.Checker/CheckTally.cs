@@ -16,6 +16,7 @@ internal sealed class CheckTally(int capPerCode)
 
     public int ExampleCount;
     public int MessageCount;
+    // Lines by the method they look like (DatasetStats.ExamplesPerFormat), for the report to assume one when none is given.
     public int ChatSignals;
     public int ReinforcementSignals;
     public int PreferenceSignals;

@@ -14,8 +14,9 @@ public sealed record DatasetCheckOptions
     // Epochs for the cost estimate; null picks OpenAI's default for the example count.
     public int? Epochs { get; init; }
 
-    // "chat", "preference" or "reinforcement" when the caller knows the training method; null detects it per file.
-    public string? Format { get; init; }
+    // The training method (TrainingMethods) the dataset is for: every line is checked against its shape.
+    // Null: the method is assumed from what most lines look like, and the report says why.
+    public string? Method { get; init; }
 
     // Worker threads; null uses every core.
     public int? MaxDegreeOfParallelism { get; init; }

@@ -18,6 +18,7 @@ public static class DatasetCodes
     public const string TooFewExamples = "too_few_examples";
     public const string FileTooLarge = "file_too_large";
     public const string MixedFormats = "mixed_formats";
+    public const string MethodMismatch = "method_mismatch";
     public const string InvalidWeight = "invalid_weight";
     public const string NoTrainableTokens = "no_trainable_tokens";
     public const string InvalidContentPart = "invalid_content_part";

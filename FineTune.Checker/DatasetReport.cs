@@ -2,8 +2,13 @@ namespace FineTune.Checker;
 
 // What the checker found in a dataset. Line numbers are 1-based; 0 marks a note about the whole
 // file (for example "12 more errors of this code are not listed").
+// Method: the training method the lines were checked for; null in reports stored before methods were checked.
+// MethodAssumption: why the checker assumed Method when none was given ("assumed supervised: 95 of 100 lines
+// have messages ending with an assistant message"); null when the caller gave it.
 public sealed record DatasetReport(
     bool Valid,
+    string? Method,
+    string? MethodAssumption,
     string Format,
     int ExampleCount,
     IReadOnlyList<DatasetProblem> Errors,
@@ -18,7 +23,8 @@ public sealed record DatasetStats(long Bytes, int MessageCount, IReadOnlyDiction
 {
     public int Lines { get; init; }
 
-    // Examples by the format their own keys suggest: "chat", "reinforcement" (messages plus free keys), "preference".
+    // Examples by the format they look like: "chat" (messages ending with an assistant message), "reinforcement"
+    // (messages without a final assistant message, beside free keys), "preference".
     public IReadOnlyDictionary<string, int> ExamplesPerFormat { get; init; } = new Dictionary<string, int>();
 
     public Distribution? MessagesPerExample { get; init; }

@@ -1,7 +1,7 @@
 namespace FineTune.Checker;
 
-// Turns the merged tally into the report: decides the file's format, keeps the problems that
-// matter for it, adds file-level findings, and computes token statistics and the estimate.
+// Turns the merged tally into the report: takes the method given or assumes one from the lines, keeps
+// the problems that matter for it, adds file-level findings, and computes token statistics and the estimate.
 internal static class DatasetReportBuilder
 {
     private const int HistogramBins = 20;
@@ -15,10 +15,8 @@ internal static class DatasetReportBuilder
         errors.Merge(tally.Errors);
         warnings.Merge(tally.Warnings);
 
-        var messagesFamily = tally.ChatSignals + tally.ReinforcementSignals;
-        var format = options.Format ?? (tally.PreferenceSignals > messagesFamily
-            ? DatasetValidator.FormatPreference
-            : messagesFamily > 0 && tally.ReinforcementSignals * 2 >= messagesFamily ? DatasetValidator.FormatReinforcement : DatasetValidator.FormatChat);
+        var (method, assumption) = options.Method is { } given ? (given, null) : AssumeMethod(tally);
+        var format = TrainingMethods.FormatOf(method);
 
         // Lines of the other family than the file's format are mixed in.
         errors.Merge(format == DatasetValidator.FormatPreference ? tally.MessagesFamilyLines : tally.PreferenceLines);
@@ -67,6 +65,8 @@ internal static class DatasetReportBuilder
 
         return new DatasetReport(
             Valid: errors.Counts.Count == 0,
+            Method: method,
+            MethodAssumption: assumption,
             Format: format,
             ExampleCount: tally.ExampleCount,
             Errors: Listed(errors, "errors"),
@@ -89,6 +89,23 @@ internal static class DatasetReportBuilder
             },
             Tokens: tokens,
             Estimate: estimate);
+    }
+
+    // The method most lines look like, and why: supervised unless more lines look like one of the others,
+    // since supervised is the most common method and its checks are the strictest.
+    private static (string Method, string Assumption) AssumeMethod(CheckTally tally)
+    {
+        var lines = tally.ExampleCount;
+        if (tally.PreferenceSignals > tally.ChatSignals + tally.ReinforcementSignals)
+            return (TrainingMethods.Dpo,
+                $"assumed dpo: {tally.PreferenceSignals} of {lines} lines are preference examples (input, preferred_output, non_preferred_output)");
+        if (tally.ReinforcementSignals > tally.ChatSignals)
+        {
+            var keys = string.Join(", ", tally.FreeKeys.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal).Take(3).Select(pair => pair.Key));
+            return (TrainingMethods.Reinforcement,
+                $"assumed reinforcement: {tally.ReinforcementSignals} of {lines} lines have messages without a final assistant message, beside other keys ({keys})");
+        }
+        return (TrainingMethods.Supervised, $"assumed supervised: {tally.ChatSignals} of {lines} lines have messages ending with an assistant message");
     }
 
     private static List<DatasetProblem> Listed(ProblemList problems, string kind)

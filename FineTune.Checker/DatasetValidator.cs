@@ -24,6 +24,8 @@ public static class DatasetValidator
     public static async Task<DatasetReport> ValidateAsync(Stream jsonl, DatasetCheckOptions? options, CancellationToken cancellationToken = default)
     {
         options ??= DatasetCheckOptions.Default;
+        if (options.Method is { } method && !TrainingMethods.IsKnown(method))
+            throw new ArgumentException(TrainingMethods.UnknownMessage(method), nameof(options));
         var model = options.Catalog.Find(options.Model ?? ModelCatalog.DefaultModel, options.Provider);
         var unknownModel = model is null && options.Model is not null;
         model ??= options.Catalog.Find(ModelCatalog.DefaultModel) ?? ModelCatalog.Default.Find(ModelCatalog.DefaultModel)!;
@@ -40,7 +42,7 @@ public static class DatasetValidator
         var workers = new Task<CheckTally>[workerCount];
         for (var i = 0; i < workerCount; i++)
         {
-            workers[i] = Task.Run(() => CheckBatchesAsync(batches.Reader, model, failed.Token), failed.Token);
+            workers[i] = Task.Run(() => CheckBatchesAsync(batches.Reader, model, options.Method, failed.Token), failed.Token);
             _ = workers[i].ContinueWith(_ => failed.Cancel(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
@@ -75,10 +77,11 @@ public static class DatasetValidator
         return DatasetReportBuilder.Build(tally, read, model, unknownModel ? options.Model : null, options);
     }
 
-    private static async Task<CheckTally> CheckBatchesAsync(ChannelReader<LineBatch> batches, ModelEntry model, CancellationToken cancellationToken)
+    private static async Task<CheckTally> CheckBatchesAsync(
+        ChannelReader<LineBatch> batches, ModelEntry model, string? method, CancellationToken cancellationToken)
     {
         var tally = new CheckTally(MaxErrorsPerCode);
-        var checker = new ExampleChecker(tally, model);
+        var checker = new ExampleChecker(tally, model, method);
         await foreach (var batch in batches.ReadAllAsync(cancellationToken))
         {
             try

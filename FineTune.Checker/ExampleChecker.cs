@@ -7,7 +7,8 @@ namespace FineTune.Checker;
 
 // Checks one example (one line) at a time and adds what it finds to a worker's tally.
 // Paths are JSONPath-like ("$.messages[2].content") and built only when something is wrong.
-internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
+// method: the training method the file is for, or null when the report assumes one from the lines.
+internal sealed class ExampleChecker(CheckTally tally, ModelEntry model, string? method)
 {
     private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool", "function"];
@@ -73,8 +74,12 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
 
     private void CheckMessagesExample(JsonElement root)
     {
-        tally.MessagesFamilyLines.Add(_line, _order++, DatasetCodes.MixedFormats,
-            "This line is a messages example, but most of the file is preference (DPO) examples.", "$");
+        if (method is null)
+            tally.MessagesFamilyLines.Add(_line, _order++, DatasetCodes.MixedFormats,
+                "This line is a messages example, but most of the file is preference (DPO) examples.", "$");
+        else
+            tally.MessagesFamilyLines.Add(_line, _order++, DatasetCodes.MethodMismatch,
+                $"This line is a messages example; {method} trains on preference examples (\"input\", \"preferred_output\", \"non_preferred_output\").", "$");
 
         var freeKeys = false;
         foreach (var property in root.EnumerateObject())
@@ -91,12 +96,14 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
             Error(DatasetCodes.MissingMessagesList, "The example has no \"messages\" list.", "$.messages");
             return;
         }
-        if (freeKeys) tally.ReinforcementSignals++;
-        else tally.ChatSignals++;
 
         var example = new ExampleTally { Tokens = 3 };
         example.Functions = CheckToolDefinitions(root, "$", ref example);
         CheckMessages(messages, "$.messages", ref example);
+
+        // Reinforcement data leaves the answer to the model and carries what graders need beside the messages.
+        if (example.EndsWithAssistant) tally.ChatSignals++;
+        else if (freeKeys) tally.ReinforcementSignals++;
 
         if (!example.HasAssistant)
             tally.ChatOnlyErrors.Add(_line, _order++, DatasetCodes.ExampleMissingAssistantMessage, "The example has no assistant message to learn from.", "$.messages");
@@ -108,8 +115,12 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
     private void CheckPreferenceExample(JsonElement root)
     {
         tally.PreferenceSignals++;
-        tally.PreferenceLines.Add(_line, _order++, DatasetCodes.MixedFormats,
-            "This line is a preference (DPO) example, but most of the file is messages examples.", "$");
+        if (method is null)
+            tally.PreferenceLines.Add(_line, _order++, DatasetCodes.MixedFormats,
+                "This line is a preference (DPO) example, but most of the file is messages examples.", "$");
+        else
+            tally.PreferenceLines.Add(_line, _order++, DatasetCodes.MethodMismatch,
+                $"This line is a preference (DPO) example; {method} trains on examples with a \"messages\" list.", "$");
 
         foreach (var property in root.EnumerateObject())
         {
@@ -165,6 +176,7 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
         {
             index++;
             example.Messages++;
+            example.EndsWithAssistant = false;
             if (message.ValueKind != JsonValueKind.Object)
             {
                 Error(DatasetCodes.DataType, "Each message must be a JSON object.", Item(listPath, index));
@@ -195,6 +207,7 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
             example.Tokens += CountText(roleElement, listPath, index, "role");
 
             var isAssistant = role == "assistant";
+            example.EndsWithAssistant = isAssistant;
             switch (role)
             {
                 case "assistant": example.HasAssistant = true; break;
@@ -650,6 +663,7 @@ internal sealed class ExampleChecker(CheckTally tally, ModelEntry model)
         public long Trainable;
         public int Messages;
         public bool HasAssistant;
+        public bool EndsWithAssistant;
         public bool HasUser;
         public bool HasSystem;
         public ulong? LastAnswerHash;

@@ -3,8 +3,9 @@ using System.Text.Json;
 
 namespace FineTune.Cli;
 
-// finetune validate FILE [--model M] [--json]: the dataset checker without a server, for CI.
+// finetune validate FILE [--model M] [--method M] [--json]: the dataset checker without a server, for CI.
 // Exit codes: 0 valid, 1 the dataset has errors, 2 the command itself is wrong (usage, missing file).
+// finetune admin ...: the server owner's commands (AdminCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -14,25 +15,34 @@ public static class FineTuneCommand
     private static readonly JsonSerializerOptions IndentedJson = new(FineTuneJson.Options) { WriteIndented = true };
 
     public const string Usage = """
-        Usage: finetune validate FILE [--model MODEL] [--json]
+        Usage: finetune validate FILE [--model MODEL] [--method METHOD] [--json]
+               finetune admin backup DIR [--api URL]
 
-          FILE           a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
-          --model MODEL  the model to check against (context limit, price); default gpt-4.1-mini
-          --json         print the full report as JSON instead of text
+          FILE             a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
+          --model MODEL    the model to check against (context limit, price); default gpt-4.1-mini
+          --method METHOD  supervised, dpo or reinforcement: every line is checked for it; default: assumed from the lines
+          --json           print the full report as JSON instead of text
 
-        Exit codes: 0 valid, 1 the dataset has errors, 2 usage error.
+          admin backup DIR  the whole server (Redis and dataset files) into the new directory DIR, as the server's
+                            owner, through the Api at URL (default http://localhost:5081) with the token in
+                            FINETUNE_TOKEN. To restore, start a fresh server with FineTune:Restore:From=DIR.
+
+        Exit codes: 0 valid (or done), 1 the dataset has errors (or the backup failed), 2 usage error.
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
+        CancellationToken cancellationToken = default)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             await (args.Length == 0 ? error : output).WriteLineAsync(Usage);
             return args.Length == 0 ? UsageError : Valid;
         }
+        if (args[0] == "admin")
+            return await AdminCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
-        string? file = null, model = null;
+        string? file = null, model = null, method = null;
         var json = false;
         for (var i = 1; i < args.Length; i++)
         {
@@ -41,8 +51,11 @@ public static class FineTuneCommand
                 case "--json": json = true; break;
                 case "--model" when i + 1 < args.Length: model = args[++i]; break;
                 case "--model": return await UsageAsync(error, "--model needs a model name.");
+                case "--method" when i + 1 < args.Length: method = args[++i]; break;
+                case "--method": return await UsageAsync(error, "--method needs a method: supervised, dpo or reinforcement.");
                 case "-h" or "--help": await output.WriteLineAsync(Usage); return Valid;
                 case var option when option.StartsWith("--model=", StringComparison.Ordinal): model = option["--model=".Length..]; break;
+                case var option when option.StartsWith("--method=", StringComparison.Ordinal): method = option["--method=".Length..]; break;
                 case var option when option.StartsWith('-') && option != "-": return await UsageAsync(error, $"Unknown option \"{option}\".");
                 case var path when file is null: file = path; break;
                 default: return await UsageAsync(error, $"Only one FILE can be checked at a time; \"{args[i]}\" is one too many.");
@@ -53,6 +66,8 @@ public static class FineTuneCommand
         var catalog = ModelCatalog.Default;
         if (model is not null && catalog.Find(model) is null)
             return await UsageAsync(error, $"\"{model}\" is not a known model; use one of {string.Join(", ", catalog.Models.Select(m => m.Name))}.");
+        if (method is not null && !TrainingMethods.IsKnown(method))
+            return await UsageAsync(error, TrainingMethods.UnknownMessage(method));
 
         DatasetReport report;
         try
@@ -60,7 +75,7 @@ public static class FineTuneCommand
             await using var stream = file == "-"
                 ? Console.OpenStandardInput()
                 : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            report = await DatasetValidator.ValidateAsync(stream, new DatasetCheckOptions { Model = model, Catalog = catalog }, cancellationToken);
+            report = await DatasetValidator.ValidateAsync(stream, new DatasetCheckOptions { Model = model, Method = method, Catalog = catalog }, cancellationToken);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
         {
@@ -73,7 +88,7 @@ public static class FineTuneCommand
         return report.Valid ? Valid : Invalid;
     }
 
-    private static async Task<int> UsageAsync(TextWriter error, string problem)
+    internal static async Task<int> UsageAsync(TextWriter error, string problem)
     {
         await error.WriteLineAsync($"finetune: {problem}");
         await error.WriteLineAsync(Usage);
@@ -93,6 +108,7 @@ public static class FineTuneCommand
         var warnings = report.Stats.WarningCounts.Values.Sum();
         await output.WriteLineAsync(string.Create(c,
             $"{file}: {status}: {report.ExampleCount:N0} {report.Format} examples, {errors:N0} errors, {warnings:N0} warnings, {report.Stats.Bytes / 1048576.0:N1} MB"));
+        await output.WriteLineAsync($"  {report.MethodAssumption ?? $"checked for {report.Method}"}");
         if (report.Tokens is { } tokens)
         {
             var d = tokens.PerExample;

@@ -1,10 +1,13 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -39,8 +42,58 @@ public static class KeyRingExtensions
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<IConnectionMultiplexer>((options, redis) =>
                 options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keyRing.RedisKey));
+        builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<KeyRingEncryptionAtStart>(services, keyRing));
         return builder;
     }
+}
+
+// Older versions stored keys unencrypted: their master key in plain text in Redis. At start, each such
+// element is encrypted with the certificate, as Data Protection encrypts a new key, and put back in its
+// place; the key itself is unchanged, so what it protected still unprotects.
+public sealed partial class KeyRingEncryptionAtStart(
+    IConnectionMultiplexer redis,
+    IOptions<KeyManagementOptions> options,
+    KeyRing keyRing,
+    ILogger<KeyRingEncryptionAtStart> logger)
+    : IHostedService
+{
+    // How Data Protection marks the parts of a key it must encrypt before storing it, and names them encrypted.
+    private static readonly XNamespace DataProtection = "http://schemas.asp.net/2015/03/dataProtection";
+    private static readonly XName RequiresEncryption = DataProtection + "requiresEncryption";
+    private static readonly XName EncryptedSecret = DataProtection + "encryptedSecret";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var encryptor = options.Value.XmlEncryptor ?? throw new InvalidOperationException("AddKeyRing sets a certificate to encrypt keys with.");
+        var db = redis.GetDatabase();
+        var elements = await db.ListRangeAsync(keyRing.RedisKey);
+        var encrypted = 0;
+        for (var index = 0; index < elements.Length; index++)
+        {
+            var element = XElement.Parse(elements[index].ToString());
+            var secrets = element.Descendants().Where(e => (bool?)e.Attribute(RequiresEncryption) == true).ToList();
+            if (secrets.Count == 0) continue;
+            foreach (var secret in secrets)
+            {
+                // Encrypted as a document of its own, as Data Protection does, so the original stays untouched.
+                var info = encryptor.Encrypt(new XDocument(new XElement(secret)).Root!);
+                secret.ReplaceWith(new XElement(EncryptedSecret,
+                    new XAttribute("decryptorType", info.DecryptorType.AssemblyQualifiedName!), info.EncryptedElement));
+            }
+
+            // Only where the element read is still in place: the Api and the Worker share a ring and start together.
+            var transaction = db.CreateTransaction();
+            transaction.AddCondition(Condition.ListIndexEqual(keyRing.RedisKey, index, elements[index]));
+            _ = transaction.ListSetByIndexAsync(keyRing.RedisKey, index, element.ToString(SaveOptions.DisableFormatting));
+            if (await transaction.ExecuteAsync()) encrypted++;
+        }
+        if (encrypted > 0) LogEncrypted(encrypted, keyRing.RedisKey);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Information, "Encrypted {Count} key(s) of {RedisKey} that an older version stored unencrypted")]
+    private partial void LogEncrypted(int count, string redisKey);
 }
 
 // The certificate that encrypts the key rings at rest: FineTune:DataProtection:Certificate (a PKCS#12 file,

@@ -11,8 +11,9 @@ public sealed class BootstrapOptions
 }
 
 // Makes sure the default workspace exists with the admin as its owner (records stored before
-// workspaces existed belong there: StoreMigrations lists them), and that the configured admin token
-// signs in as the admin, before the Api serves requests.
+// workspaces existed belong there: StoreMigrations lists them), and that the admin token in
+// configuration signs in as the admin before the Api serves requests. Only that one: the token an
+// earlier start was given is revoked once the setting changes or goes.
 public sealed class AdminBootstrap(
     ApiTokenStore tokens,
     UserStore users,
@@ -23,6 +24,7 @@ public sealed class AdminBootstrap(
     : IHostedService
 {
     public const string AdminId = "admin";
+    public const string AdminTokenId = "tok_bootstrap";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,10 +37,11 @@ public sealed class AdminBootstrap(
 
         if (string.IsNullOrWhiteSpace(options.Value.AdminToken))
         {
-            logger.LogWarning("No FineTune:Bootstrap:AdminToken is set; only existing accounts and tokens can sign in");
+            await tokens.RevokeAsync(AdminId, AdminTokenId);
+            logger.LogWarning("No FineTune:Bootstrap:AdminToken is set; only accounts and the tokens they made can sign in");
             return;
         }
-        await tokens.AddAsync(options.Value.AdminToken, new ApiToken("tok_bootstrap", AdminId, "Admin token from configuration", ApiToken.Bootstrap, now, null));
+        await tokens.AddAsync(options.Value.AdminToken, new ApiToken(AdminTokenId, AdminId, "Admin token from configuration", ApiToken.Bootstrap, now, null));
         logger.LogInformation("Admin token from configuration is ready");
     }
 

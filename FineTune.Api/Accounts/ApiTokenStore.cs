@@ -18,10 +18,14 @@ public sealed class ApiTokenStore(IConnectionMultiplexer redis, TimeProvider tim
         return new IssuedToken(token, secret);
     }
 
+    // A token id names one secret: adding a token under an id the user already has (the admin token from
+    // configuration, after it changed) revokes the secret that id named before.
     public async Task AddAsync(string secret, ApiToken token)
     {
         var hash = Hash(secret);
+        var replaced = await Db.HashGetAsync(RedisKeys.UserTokens(token.UserId), token.Id);
         var transaction = Db.CreateTransaction();
+        if (!replaced.IsNull && replaced != hash) _ = transaction.KeyDeleteAsync(RedisKeys.Token(replaced.ToString()));
         var json = FineTuneJson.Serialize(token);
         _ = token.ExpiresAt is { } expires
             ? transaction.StringSetAsync(RedisKeys.Token(hash), json, expires - time.GetUtcNow())

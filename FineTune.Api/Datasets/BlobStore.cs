@@ -23,6 +23,12 @@ public sealed class BlobStore(string directory)
         return new BlobWriter(this, Path.Combine(incoming, Guid.NewGuid().ToString("N")));
     }
 
+    // Every stored blob by its SHA-256: not the sidecars beside them, nor files still being written.
+    public IEnumerable<string> List() =>
+        Directory.Exists(directory)
+            ? Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Select(path => Path.GetFileName(path)).Where(IsSha256)
+            : [];
+
     public Stream OpenRead(string sha256) =>
         new FileStream(PathOf(sha256), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous);
 
@@ -39,10 +45,11 @@ public sealed class BlobStore(string directory)
 
     private string PathOf(string sha256)
     {
-        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
-            throw new ArgumentException("A blob is named by its lower-case SHA-256.", nameof(sha256));
+        if (!IsSha256(sha256)) throw new ArgumentException("A blob is named by its lower-case SHA-256.", nameof(sha256));
         return Path.Combine(directory, sha256[..2], sha256);
     }
+
+    private static bool IsSha256(string? name) => name is { Length: 64 } && name.All(char.IsAsciiHexDigitLower);
 }
 
 // Hashes what is written as it goes to a temporary file; CommitAsync moves it to its content address.

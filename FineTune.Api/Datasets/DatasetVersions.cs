@@ -8,14 +8,26 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 {
     public ModelCatalog Catalog => catalog;
 
-    public DatasetCheckOptions CheckOptions(string? model) => new() { Model = model, Catalog = catalog };
+    public DatasetCheckOptions CheckOptions(string? model, string? method) => new() { Model = model, Method = method, Catalog = catalog };
 
     public async Task<DatasetRecord> CreateAsync(
-        Stream content, string name, string workspaceId, string userId, string? model, CancellationToken cancellationToken)
+        Stream content, string name, string workspaceId, string userId, string? model, string? method, CancellationToken cancellationToken)
     {
         var blob = await blobs.PutAsync(content, cancellationToken);
-        return await SaveAsync(blob, name, workspaceId, userId, model, parentId: null, rootId: null, version: 1, cancellationToken);
+        return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken);
     }
+
+    // The stored file checked again, for another model or method; nothing is stored.
+    public async Task<DatasetReport> CheckAsync(DatasetRecord dataset, string? model, string? method, CancellationToken cancellationToken)
+    {
+        await using var content = blobs.OpenRead(dataset.Sha256);
+        return await DatasetValidator.ValidateAsync(content, CheckOptions(model, method), cancellationToken);
+    }
+
+    // The dataset's report for a training method: the stored one when it was made for that method (given or
+    // assumed), else the file checked again for it, for the model the stored report was made for.
+    public Task<DatasetReport> ReportForMethodAsync(DatasetRecord dataset, string method, CancellationToken cancellationToken) =>
+        dataset.Report.Method == method ? Task.FromResult(dataset.Report) : CheckAsync(dataset, ModelOf(dataset), method, cancellationToken);
 
     // A copy of the dataset with line `line` (1-based, 1..LineCount) replaced by `example` (one line of JSON),
     // stored as the next version of the same lineage.
@@ -39,7 +51,8 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
         var rootId = dataset.RootId ?? dataset.Id;
         var version = await datasets.NextVersionAsync(rootId);
-        return await SaveAsync(blob, dataset.Name, dataset.WorkspaceId, userId, model ?? ModelOf(dataset), dataset.Id, rootId, version, cancellationToken);
+        return await SaveAsync(
+            blob, dataset.Name, dataset.WorkspaceId, userId, model ?? ModelOf(dataset), MethodOf(dataset), dataset.Id, rootId, version, cancellationToken);
     }
 
     // Two new datasets: `validationRatio` of the examples (rounded, at least one each side) chosen at random
@@ -90,21 +103,29 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
         var stem = dataset.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? dataset.Name[..^".jsonl".Length] : dataset.Name;
         model ??= ModelOf(dataset);
-        var trainingRecord = await SaveAsync(trainingBlob, $"{stem}-training.jsonl", dataset.WorkspaceId, userId, model, dataset.Id, null, 1, cancellationToken);
-        var validationRecord = await SaveAsync(validationBlob, $"{stem}-validation.jsonl", dataset.WorkspaceId, userId, model, dataset.Id, null, 1, cancellationToken);
+        var method = MethodOf(dataset);
+        var trainingRecord = await SaveAsync(
+            trainingBlob, $"{stem}-training.jsonl", dataset.WorkspaceId, userId, model, method, dataset.Id, null, 1, cancellationToken);
+        var validationRecord = await SaveAsync(
+            validationBlob, $"{stem}-validation.jsonl", dataset.WorkspaceId, userId, model, method, dataset.Id, null, 1, cancellationToken);
         return new DatasetSplit(trainingRecord, validationRecord, validationRatio, seed);
     }
 
     // The model the dataset's report was made for, so a new version is checked the same way.
     public static string? ModelOf(DatasetRecord dataset) => dataset.Report.Tokens?.Model ?? dataset.Report.Estimate?.Model;
 
+    // The method the dataset's report was checked for when one was given, so a new version is checked for it too;
+    // null when the method was assumed, so the new version's is assumed again from its own lines.
+    public static string? MethodOf(DatasetRecord dataset) => dataset.Report.MethodAssumption is null ? dataset.Report.Method : null;
+
     private async Task<DatasetRecord> SaveAsync(
-        StoredBlob blob, string name, string workspaceId, string userId, string? model, string? parentId, string? rootId, int version, CancellationToken cancellationToken)
+        StoredBlob blob, string name, string workspaceId, string userId, string? model, string? method, string? parentId, string? rootId, int version,
+        CancellationToken cancellationToken)
     {
         DatasetReport report;
         await using (var stored = blobs.OpenRead(blob.Sha256))
         {
-            report = await DatasetValidator.ValidateAsync(stored, CheckOptions(model), cancellationToken);
+            report = await DatasetValidator.ValidateAsync(stored, CheckOptions(model, method), cancellationToken);
         }
 
         var dataset = new DatasetRecord(

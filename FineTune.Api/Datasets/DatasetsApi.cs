@@ -30,12 +30,13 @@ public static class DatasetsApi
 
         api.MapPost("/validate", ValidateDataset)
             .WithName("ValidateDataset")
-            .WithSummary("Check a JSONL dataset (raw body or multipart field 'file') against a model and return the report; stores nothing")
+            .WithSummary("Check a JSONL dataset (raw body or multipart field 'file') against a model and a method (assumed when not given) "
+                + "and return the report; stores nothing")
             .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
         api.MapPost("/", CreateDataset)
             .WithName("CreateDataset")
-            .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report")
+            .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report, checked for the method given or assumed")
             .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
             .RequireWorkspaceRole(WorkspaceRole.Member);
         api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("The workspace's datasets, newest first")
@@ -48,7 +49,7 @@ public static class DatasetsApi
             .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapPost("/{id}/validate", ValidateStoredDataset)
             .WithName("ValidateStoredDataset")
-            .WithSummary("Check a stored dataset again, against another model (context limit, price); stores nothing")
+            .WithSummary("Check a stored dataset again, against another model (context limit, price) or method; stores nothing")
             .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapGet("/{id}/examples", GetDatasetExamples)
             .WithName("GetDatasetExamples")
@@ -71,12 +72,13 @@ public static class DatasetsApi
     }
 
     public static async Task<Results<Ok<DatasetReport>, ProblemHttpResult>> ValidateDataset(
-        HttpRequest request, [FromQuery] string? model, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
+        HttpRequest request, [FromQuery] string? model, [FromQuery] string? method, [AsParameters] DatasetServices services,
+        CancellationToken cancellationToken)
     {
-        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
+        if ((UnknownModel(services.Versions.Catalog, model) ?? UnknownMethod(method)) is { } unknown) return unknown;
         var upload = await OpenUploadAsync(request, cancellationToken);
         if (upload is null) return NoFile();
-        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, services.Versions.CheckOptions(model), cancellationToken));
+        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, services.Versions.CheckOptions(model, method), cancellationToken));
     }
 
     // A dataset route's workspace is the dataset's own.
@@ -84,15 +86,15 @@ public static class DatasetsApi
         builder.RequireRoleOn<DatasetStore>(role, "id", (datasets, id) => datasets.WorkspaceOfAsync(id));
 
     public static async Task<Results<Created<DatasetRecord>, ProblemHttpResult>> CreateDataset(
-        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, ClaimsPrincipal user, WorkspaceScope workspace,
-        [AsParameters] DatasetServices services, CancellationToken cancellationToken)
+        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, [FromQuery] string? method, ClaimsPrincipal user,
+        WorkspaceScope workspace, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
+        if ((UnknownModel(services.Versions.Catalog, model) ?? UnknownMethod(method)) is { } unknown) return unknown;
         var upload = await OpenUploadAsync(request, cancellationToken);
         if (upload is null) return NoFile();
 
         var dataset = await services.Versions.CreateAsync(
-            upload.Content, name ?? upload.FileName ?? "dataset.jsonl", workspace.Id, user.UserId(), model, cancellationToken);
+            upload.Content, name ?? upload.FileName ?? "dataset.jsonl", workspace.Id, user.UserId(), model, method, cancellationToken);
         await services.Audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,
             $"{dataset.Status}, {dataset.Report.ExampleCount} examples, {dataset.Bytes} bytes");
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
@@ -124,12 +126,11 @@ public static class DatasetsApi
     }
 
     public static async Task<Results<Ok<DatasetReport>, NotFound, ProblemHttpResult>> ValidateStoredDataset(
-        string id, [FromQuery] string? model, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
+        string id, [FromQuery] string? model, [FromQuery] string? method, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
-        if (UnknownModel(services.Versions.Catalog, model) is { } unknown) return unknown;
+        if ((UnknownModel(services.Versions.Catalog, model) ?? UnknownMethod(method)) is { } unknown) return unknown;
         if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
-        await using var content = services.Blobs.OpenRead(dataset.Sha256);
-        return TypedResults.Ok(await DatasetValidator.ValidateAsync(content, services.Versions.CheckOptions(model), cancellationToken));
+        return TypedResults.Ok(await services.Versions.CheckAsync(dataset, model, method, cancellationToken));
     }
 
     public static async Task<Results<Ok<DatasetExamplePage>, NotFound, ProblemHttpResult>> GetDatasetExamples(
@@ -204,6 +205,9 @@ public static class DatasetsApi
             : ApiProblems.BadRequest("Unknown model",
                 $"\"{model}\" is not in the model table; known models: {string.Join(", ", catalog.Models.Select(m => m.Name))}. "
                 + "Models are configured under FineTune:Models.");
+
+    private static ProblemHttpResult? UnknownMethod(string? method) =>
+        method is null || TrainingMethods.IsKnown(method) ? null : ApiProblems.BadRequest("Unknown method", TrainingMethods.UnknownMessage(method));
 
     // The example as one line of JSON: as sent when it already is one line, compacted when it spans several.
     private static ReadOnlyMemory<byte> AsOneLine(ReadOnlyMemory<byte> body, out string? error)

@@ -10,6 +10,14 @@ public static class ApiProblems
     public static ProblemHttpResult BadRequest(string title, string detail) =>
         TypedResults.Problem(detail, title: title, statusCode: StatusCodes.Status400BadRequest);
 
+    // One sentence per refused field in the detail, and the same sentences by field under "errors" for forms.
+    public static ProblemHttpResult BadRequest(string title, IReadOnlyDictionary<string, string[]> errors) =>
+        TypedResults.Problem(
+            string.Join(" ", errors.Values.SelectMany(messages => messages)),
+            title: title,
+            statusCode: StatusCodes.Status400BadRequest,
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
+
     public static Conflict<ProblemDetails> Conflict(string title, string detail) =>
         TypedResults.Conflict(Details(title, detail, StatusCodes.Status409Conflict));
 

@@ -22,7 +22,7 @@ public static class Extensions
 
         builder.Services.AddAuthentication(ApiTokenAuthentication.SchemeName)
             .AddScheme<ApiTokenAuthenticationOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null);
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorizationBuilder().AddPolicy(ServerOwner.Policy, ServerOwner.Require);
         builder.Services.AddSingleton<ApiTokenStore>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<NewAccounts>();
@@ -31,6 +31,10 @@ public static class Extensions
         builder.Services.AddSingleton<OidcSignIn>();
         builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // A backup given in FineTune:Restore:From is loaded before any other start-up work writes to the store.
+        builder.Services.AddSingleton<Backups.ServerBackup>();
+        builder.Services.AddOptions<Backups.RestoreOptions>().BindConfiguration(Backups.RestoreOptions.Section);
+        builder.Services.AddHostedService<Backups.BackupRestore>();
         builder.Services.AddHostedService<AdminBootstrap>();
 
         builder.Services.AddSingleton<WorkspaceStore>();

@@ -7,13 +7,14 @@ using FineTune.Api.Datasets;
 
 namespace FineTune.Api.Jobs;
 
-// Creates jobs: checks the request, answers a repeated Idempotency-Key with the job it made the first
-// time, charges the month's usage, and either launches the job on the provider or, over the workspace's
-// budget, saves it as pending_approval with nothing sent to the provider. Launching (upload, create on
-// the provider, save) is also how JobApprovals starts an approved job.
+// Creates jobs: checks the request and that its datasets fit its method, answers a repeated Idempotency-Key
+// with the job it made the first time, charges the month's usage, and either launches the job on the provider
+// or, over the workspace's budget, saves it as pending_approval with nothing sent to the provider. Launching
+// (upload, create on the provider, save) is also how JobApprovals starts an approved job.
 public sealed class JobLauncher(
     JobStore jobs,
     DatasetStore datasets,
+    DatasetVersions versions,
     BlobStore blobs,
     ProviderConnections connections,
     BudgetStore budgets,
@@ -28,9 +29,12 @@ public sealed class JobLauncher(
         var training = await datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspaceId);
         var validation = request.ValidationDatasetId is null ? null : await datasets.GetInWorkspaceAsync(request.ValidationDatasetId, workspaceId);
         var provider = await connections.ClientAsync(request.ConnectionId, workspaceId);
-        var reasons = JobPlanner.RefusalReasons(request, training, validation);
+        var method = request.Method ?? new JobMethod(TrainingMethods.Supervised, null);
+        var reasons = JobPlanner.RefusalReasons(request, method.Type, training, validation);
         if (provider is null) reasons["connectionId"] = [$"There is no connection {request.ConnectionId}."];
         if (reasons.Count > 0) return new JobOutcome.Refused(reasons);
+        var misfits = await MethodMisfitsAsync(method.Type, training!, validation, cancellationToken);
+        if (misfits.Count > 0) return new JobOutcome.DoesNotFitMethod(method.Type, misfits);
 
         var jobId = "job_" + Guid.NewGuid().ToString("N")[..16];
         if (idempotencyKey is not null)
@@ -41,7 +45,6 @@ public sealed class JobLauncher(
             jobId = claimed;
         }
 
-        var method = request.Method ?? new JobMethod("supervised", null);
         var job = new FineTuneJob
         {
             Id = jobId,
@@ -111,6 +114,19 @@ public sealed class JobLauncher(
         var launched = job with { Status = providerJob.Status, ProviderJobId = providerJob.Id };
         await jobs.SaveAndPublishAsync(launched);
         return new JobOutcome.Succeeded(launched);
+    }
+
+    // The datasets' errors for the job's method, by field; empty when both fit it. A report made for another method,
+    // or assumed from the lines, says nothing about this one, so such a dataset is checked again first.
+    private async Task<Dictionary<string, string[]>> MethodMisfitsAsync(
+        string method, DatasetRecord training, DatasetRecord? validation, CancellationToken cancellationToken)
+    {
+        var misfits = new Dictionary<string, string[]>();
+        if (await versions.ReportForMethodAsync(training, method, cancellationToken) is { Valid: false } trainingReport)
+            misfits["trainingDatasetId"] = JobPlanner.DatasetErrors(training.Name, trainingReport);
+        if (validation is not null && await versions.ReportForMethodAsync(validation, method, cancellationToken) is { Valid: false } validationReport)
+            misfits["validationDatasetId"] = JobPlanner.DatasetErrors(validation.Name, validationReport);
+        return misfits;
     }
 
     private async Task<string> UploadAsync(DatasetRecord dataset, FineTuningProvider provider, CancellationToken cancellationToken)

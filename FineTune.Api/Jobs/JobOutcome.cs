@@ -17,6 +17,9 @@ public abstract record JobOutcome
     // The request cannot start a job: the reasons by field.
     public sealed record Refused(Dictionary<string, string[]> Reasons) : JobOutcome;
 
+    // A dataset does not fit the job's method when checked for it: its errors by field. Nothing was sent to the provider.
+    public sealed record DoesNotFitMethod(string Method, Dictionary<string, string[]> Reasons) : JobOutcome;
+
     // A decision was asked for a job that is not waiting for one. Decision is what was decided before, if anything.
     public sealed record NotPending(FineTuneJob Job, string? Decision) : JobOutcome;
 

@@ -54,18 +54,20 @@ public static class JobPlanner
             Warnings: warnings);
     }
 
-    // Why a create request cannot start a job, by field; empty when it can.
-    public static Dictionary<string, string[]> RefusalReasons(CreateJobRequest request, DatasetRecord? training, DatasetRecord? validation)
+    // Why a create request for a job of this method cannot start a job, by field; empty when it can. A dataset is
+    // judged here by its report only when that was made for the job's method; JobLauncher checks the others again.
+    public static Dictionary<string, string[]> RefusalReasons(CreateJobRequest request, string method, DatasetRecord? training, DatasetRecord? validation)
     {
         var reasons = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
+        if (!TrainingMethods.IsKnown(method)) reasons["method"] = [TrainingMethods.UnknownMessage(method)];
         CheckSuffixAndMetadata(request, reasons);
         if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];
-        else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training);
+        else if (training.Report is { Valid: false } report && report.Method == method) reasons["trainingDatasetId"] = DatasetErrors(training.Name, report);
         if (request.ValidationDatasetId is not null)
         {
             if (validation is null) reasons["validationDatasetId"] = [$"There is no dataset {request.ValidationDatasetId}."];
-            else if (!validation.Report.Valid) reasons["validationDatasetId"] = DatasetErrors(validation);
+            else if (validation.Report is { Valid: false } report && report.Method == method) reasons["validationDatasetId"] = DatasetErrors(validation.Name, report);
         }
         return reasons;
     }
@@ -76,12 +78,15 @@ public static class JobPlanner
         var reasons = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Model)) reasons["model"] = ["Choose a base model."];
         if (training is null) reasons["trainingDatasetId"] = [$"There is no dataset {request.TrainingDatasetId}."];
-        else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training);
+        else if (!training.Report.Valid) reasons["trainingDatasetId"] = DatasetErrors(training.Name, training.Report);
         return reasons;
     }
 
-    private static string[] DatasetErrors(DatasetRecord dataset) =>
-        dataset.Report.Errors.Take(20).Select(error => $"{dataset.Name} line {error.Line}: {error.Message} ({error.Code})").ToArray();
+    // The first errors of a dataset's report, each with its line and the field it is about.
+    public static string[] DatasetErrors(string datasetName, DatasetReport report) =>
+        report.Errors.Take(20).Select(error => error.Line > 0
+            ? $"{datasetName} line {error.Line}{(error.Path is { Length: > 1 } path ? $" at {path}" : "")}: {error.Message} ({error.Code})"
+            : $"{datasetName}: {error.Message} ({error.Code})").ToArray();
 
     public static void CheckSuffixAndMetadata(CreateJobRequest request, Dictionary<string, string[]> reasons, int maxSuffixLength = MaxSuffixLength)
     {

@@ -15,7 +15,8 @@ public static class JobsApi
 
         api.MapPost("/", CreateJob).WithName("CreateJob")
             .WithSummary("Upload the datasets to the provider and start a fine-tuning job (201); over the workspace's monthly budget the job "
-                + "is saved as pending_approval instead, with nothing sent to the provider, and answered with 202")
+                + "is saved as pending_approval instead, with nothing sent to the provider, and answered with 202; a dataset that does not fit "
+                + "the job's method is refused with 400 and its lines, before anything is sent")
             .RequireWorkspaceRole(WorkspaceRole.Member);
         api.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("The workspace's jobs, newest first")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
@@ -66,6 +67,7 @@ public static class JobsApi
         await services.Launcher.CreateAsync(request, idempotencyKey, user, workspace.Id, cancellationToken) switch
         {
             JobOutcome.Refused refused => ApiProblems.Unprocessable("The job cannot start", refused.Reasons),
+            JobOutcome.DoesNotFitMethod misfit => ApiProblems.BadRequest($"The dataset does not fit {misfit.Method} fine-tuning", misfit.Reasons),
             JobOutcome.Succeeded { Job: { Status: JobStatus.PendingApproval } pending } => TypedResults.Accepted($"/api/jobs/{pending.Id}", pending),
             JobOutcome.Succeeded { Job: var job } => TypedResults.Created($"/api/jobs/{job.Id}", job),
             JobOutcome.ProviderRefused refused => ApiProblems.Provider(refused.Error),

@@ -3,6 +3,8 @@ namespace FineTune.Data;
 // Every Redis key the Api and the Worker use, in one place, so they agree on them.
 public static class RedisKeys
 {
+    // Every key starts with it (the key rings' too, KeyRing in ServiceDefaults): a backup takes all keys under it.
+    public const string Prefix = "finetune:";
 
     public const string ActiveJobs = "finetune:jobs:active";
     public const string AllJobs = "finetune:jobs:all";

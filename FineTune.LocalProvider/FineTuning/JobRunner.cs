@@ -147,7 +147,7 @@ public sealed class JobRunner(
         var isDpo = job.Request.Method == MethodTypes.Dpo;
         var checkOptions = new DatasetCheckOptions
         {
-            Format = isDpo ? DatasetValidator.FormatPreference : DatasetValidator.FormatChat,
+            Method = job.Request.Method,
             Model = job.Request.Model,
         };
         DatasetReport report;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace FineTune.Web.Api;
 
@@ -85,9 +86,12 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<IReadOnlyList<DatasetModel>> GetDatasetModelsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<DatasetModel>>(HttpMethod.Get, "api/datasets/models", null, cancellationToken);
 
-    // The stored dataset checked again against another model; stores nothing.
-    public Task<DatasetReport> ValidateDatasetAsync(string id, string model, CancellationToken cancellationToken = default) =>
-        SendAsync<DatasetReport>(HttpMethod.Post, $"{DatasetPath(id)}/validate?model={Uri.EscapeDataString(model)}", null, cancellationToken);
+    // The stored dataset checked again against another model or for another method (null: the default model, an assumed method);
+    // stores nothing.
+    public Task<DatasetReport> ValidateDatasetAsync(string id, string? model, string? method, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetReport>(HttpMethod.Post,
+            QueryHelpers.AddQueryString($"{DatasetPath(id)}/validate", new Dictionary<string, string?> { ["model"] = model, ["method"] = method }),
+            null, cancellationToken);
 
     public Task<DatasetExamplePage> GetDatasetExamplesAsync(string id, int offset, int limit, CancellationToken cancellationToken = default) =>
         SendAsync<DatasetExamplePage>(HttpMethod.Get, $"{DatasetPath(id)}/examples?offset={offset}&limit={limit}", null, cancellationToken);

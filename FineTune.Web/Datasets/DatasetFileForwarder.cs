@@ -44,10 +44,10 @@ public static class DatasetFileForwarder
                         return ValueTask.CompletedTask;
                     }
                     context.Path = "/api/datasets";
-                    // Only the dataset's name and the model to check it against go on.
+                    // Only the dataset's name and the model and method to check it for go on.
                     foreach (var (key, value) in context.Query.Collection.ToList())
                     {
-                        if (key is not ("name" or "model") || string.IsNullOrEmpty(value)) context.Query.Collection.Remove(key);
+                        if (key is not ("name" or "model" or "method") || string.IsNullOrEmpty(value)) context.Query.Collection.Remove(key);
                     }
                     return ValueTask.CompletedTask;
                 });

@@ -4,11 +4,12 @@ export function attach(input, component, uploadPath, maxBytes) {
     input.addEventListener('change', () => {
         const file = input.files && input.files[0];
         input.value = '';
-        if (file) upload(file, component, uploadPath, maxBytes);
+        // The method chosen beside the upload button (data-method); none: the Api assumes one from the lines.
+        if (file) upload(file, input.dataset.method, component, uploadPath, maxBytes);
     });
 }
 
-function upload(file, component, uploadPath, maxBytes) {
+function upload(file, method, component, uploadPath, maxBytes) {
     // The component says why a file over the limit is refused; it is not sent at all.
     component.invokeMethodAsync('UploadStarted', file.name, file.size);
     if (file.size > maxBytes) return;
@@ -31,6 +32,7 @@ function upload(file, component, uploadPath, maxBytes) {
     xhr.addEventListener('abort', () => component.invokeMethodAsync('UploadFinished', -1, null));
 
     const query = new URLSearchParams({ name: file.name });
+    if (method) query.set('method', method);
     xhr.open('POST', `${uploadPath}?${query}`);
     xhr.setRequestHeader('X-FineTune-Upload', '1');
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');

@@ -1,4 +1,5 @@
 using FineTune.Web.Api;
+using FineTune.Web.Datasets;
 
 namespace FineTune.Web.Jobs;
 
@@ -46,6 +47,17 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
             chosen.ShutdownDate is { } shutdown ? $"fine-tuned models shut down {shutdown:yyyy-MM-dd}" : null,
         }.Where(part => part is not null))
         : "";
+
+    // The chosen training dataset's method, and that the job checks it again when it was checked for another.
+    public string TrainingDatasetHelp
+    {
+        get
+        {
+            if (ValidDatasets?.FirstOrDefault(d => d.Id == Form.TrainingDatasetId)?.Report is not { } report) return "Only valid datasets can be picked";
+            var checkedFor = DatasetReportView.MethodText(report);
+            return report.Method == Form.Method ? checkedFor : $"{checkedFor}; checked again for {Form.Method} when the job is created";
+        }
+    }
 
     public async Task LoadAsync()
     {
@@ -127,9 +139,14 @@ public sealed class CreateJobState(FineTuneApiClient api) : IDisposable
         }
         catch (FineTuneApiException ex)
         {
-            CreateError = ex.StatusCode is System.Net.HttpStatusCode.UnprocessableEntity
-                ? $"The job was refused: {ex.Message}. Fix what is listed and try again."
-                : ex.UserMessage;
+            CreateError = ex.StatusCode switch
+            {
+                System.Net.HttpStatusCode.UnprocessableEntity => $"The job was refused: {ex.Message}. Fix what is listed and try again.",
+                // A dataset does not fit the job's method; the reasons name its lines.
+                System.Net.HttpStatusCode.BadRequest when ex.Errors.Count > 0 =>
+                    $"The job was refused: {ex.ProblemTitle}. Fix the lines listed, or choose the method the dataset was made for.",
+                _ => ex.UserMessage,
+            };
             CreateReasons = ex.Errors.SelectMany(e => e.Value.Select(message => $"{e.Key}: {message}")).ToList();
             return null;
         }

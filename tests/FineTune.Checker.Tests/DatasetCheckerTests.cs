@@ -9,6 +9,10 @@ public sealed class DatasetCheckerTests
     private static string Good(int i) =>
         $$"""{"messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Question {{i}}?"},{"role":"assistant","content":"Answer {{i}}."}]}""";
 
+    private static string Preference(int i) =>
+        $$"""{"input":{"messages":[{"role":"user","content":"Q{{i}}"}]},"preferred_output":["""
+        + $$"""{"role":"assistant","content":"Good {{i}}"}],"non_preferred_output":[{"role":"assistant","content":"Bad {{i}}"}]}""";
+
     private static string GoodLines(int from, int count) => string.Concat(Enumerable.Range(from, count).Select(i => Good(i) + "\n"));
 
     private static Task<DatasetReport> Validate(string jsonl, DatasetCheckOptions? options = null) =>
@@ -181,14 +185,12 @@ public sealed class DatasetCheckerTests
     [Fact]
     public async Task A_preference_file_is_checked_as_preference()
     {
-        static string Pref(int i) =>
-            $$"""{"input":{"messages":[{"role":"user","content":"Q{{i}}"}]},"preferred_output":[{"role":"assistant","content":"Good {{i}}"}],"non_preferred_output":[{"role":"assistant","content":"Bad {{i}}"}]}""";
-        var good = string.Concat(Enumerable.Range(1, 12).Select(i => Pref(i) + "\n"));
-        var bad = string.Concat(Enumerable.Range(1, 6).Select(i => Pref(i) + "\n"))
+        var good = string.Concat(Enumerable.Range(1, 12).Select(i => Preference(i) + "\n"));
+        var bad = string.Concat(Enumerable.Range(1, 6).Select(i => Preference(i) + "\n"))
             + """{"input":{"messages":[{"role":"user","content":"Q"}]},"preferred_output":[{"role":"assistant","content":"a"}]}""" + "\n"
             + """{"input":{"messages":[{"role":"user","content":"Q"}]},"preferred_output":[{"role":"user","content":"a"}],"non_preferred_output":[{"role":"assistant","content":"b"}]}""" + "\n"
             + Good(9) + "\n"
-            + string.Concat(Enumerable.Range(10, 6).Select(i => Pref(i) + "\n"));
+            + string.Concat(Enumerable.Range(10, 6).Select(i => Preference(i) + "\n"));
 
         var valid = await Validate(good);
         var invalid = await Validate(bad);
@@ -216,6 +218,75 @@ public sealed class DatasetCheckerTests
         Assert.Equal(12, report.Stats.FreeKeys["difficulty"]);
         Assert.Empty(report.Warnings);
         Assert.Null(report.Estimate);
+    }
+
+    // A chat example that lost its assistant answer but carries a bookkeeping key: it looks like reinforcement data.
+    private static string NoAnswerWithId(int i) =>
+        $$"""{"id":"q{{i}}","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Question {{i}}?"}]}""";
+
+    [Fact]
+    public async Task Checked_for_supervised_every_line_with_an_extra_key_and_no_assistant_message_is_reported()
+    {
+        var lines = GoodLines(1, 3) + string.Concat(Enumerable.Range(4, 9).Select(i => NoAnswerWithId(i) + "\n"));
+
+        var report = await Validate(lines, new DatasetCheckOptions { Method = TrainingMethods.Supervised });
+
+        Assert.False(report.Valid);
+        Assert.Equal((TrainingMethods.Supervised, null), (report.Method, report.MethodAssumption));
+        Assert.Equal(9, report.Stats.ErrorCounts[DatasetCodes.ExampleMissingAssistantMessage]);
+        Assert.Equal(
+            Enumerable.Range(4, 9).Select(line => (line, DatasetCodes.ExampleMissingAssistantMessage, "$.messages")),
+            report.Errors.Select(e => (e.Line, e.Code, e.Path!)));
+        Assert.Equal(Enumerable.Range(4, 9), report.Warnings.Where(w => w.Code == DatasetCodes.ExampleUnrecognizedKey && w.Path == "$.id").Select(w => w.Line));
+    }
+
+    [Fact]
+    public async Task Without_a_method_the_report_says_which_it_assumed_and_why()
+    {
+        var lines = GoodLines(1, 3) + string.Concat(Enumerable.Range(4, 9).Select(i => NoAnswerWithId(i) + "\n"));
+
+        var report = await Validate(lines);
+
+        Assert.Equal(TrainingMethods.Reinforcement, report.Method);
+        Assert.Equal("assumed reinforcement: 9 of 12 lines have messages without a final assistant message, beside other keys (id)", report.MethodAssumption);
+        Assert.True(report.Valid, string.Join("; ", report.Errors));
+    }
+
+    [Fact]
+    public async Task Lines_ending_with_an_assistant_message_are_assumed_supervised_whatever_keys_they_carry()
+    {
+        var lines = string.Concat(Enumerable.Range(1, 12).Select(i => $$"""{"id":"q{{i}}",{{Good(i)[1..]}}""" + "\n"));
+
+        var report = await Validate(lines);
+
+        Assert.Equal(TrainingMethods.Supervised, report.Method);
+        Assert.Equal("assumed supervised: 12 of 12 lines have messages ending with an assistant message", report.MethodAssumption);
+        Assert.Equal(12, report.Stats.WarningCounts[DatasetCodes.ExampleUnrecognizedKey]);
+    }
+
+    [Fact]
+    public async Task Checked_for_a_method_every_line_of_the_other_shape_is_reported_as_not_fitting_it()
+    {
+        var preferences = string.Concat(Enumerable.Range(1, 12).Select(i => Preference(i) + "\n"));
+
+        var asDpo = await Validate(GoodLines(1, 12), new DatasetCheckOptions { Method = TrainingMethods.Dpo });
+        var asSupervised = await Validate(preferences, new DatasetCheckOptions { Method = TrainingMethods.Supervised });
+        var assumed = await Validate(preferences);
+
+        Assert.Equal(Enumerable.Range(1, 12).Select(line => (line, DatasetCodes.MethodMismatch)), asDpo.Errors.Select(e => (e.Line, e.Code)));
+        Assert.Contains("dpo trains on preference examples", asDpo.Errors[0].Message);
+        Assert.Equal(Enumerable.Range(1, 12).Select(line => (line, DatasetCodes.MethodMismatch)), asSupervised.Errors.Select(e => (e.Line, e.Code)));
+        Assert.Equal(DatasetValidator.FormatChat, asSupervised.Format);
+        Assert.True(assumed.Valid, string.Join("; ", assumed.Errors));
+        Assert.Equal("assumed dpo: 12 of 12 lines are preference examples (input, preferred_output, non_preferred_output)", assumed.MethodAssumption);
+    }
+
+    [Fact]
+    public async Task An_unknown_method_is_refused_naming_the_known_ones()
+    {
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => Validate(GoodLines(1, 12), new DatasetCheckOptions { Method = "sft" }));
+
+        Assert.Contains("\"sft\" is not a fine-tuning method; use supervised, dpo or reinforcement.", refused.Message);
     }
 
     [Fact]
@@ -356,7 +427,7 @@ public sealed class DatasetCheckerTests
 
         using var json = JsonDocument.Parse(FineTuneJson.Serialize(report));
         var names = json.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["valid", "format", "exampleCount", "errors", "warnings", "stats", "tokens", "estimate"], names);
+        Assert.Equal(["valid", "method", "methodAssumption", "format", "exampleCount", "errors", "warnings", "stats", "tokens", "estimate"], names);
         var roundTrip = FineTuneJson.Deserialize<DatasetReport>(FineTuneJson.Serialize(report));
         Assert.Equal(report.Tokens!.Total, roundTrip.Tokens!.Total);
     }

@@ -56,21 +56,71 @@ public sealed class FineTuneCommandTests
         Assert.True(report.RootElement.TryGetProperty("tokens", out _));
     }
 
+    [Fact]
+    public async Task With_a_method_every_line_is_checked_for_it_and_without_one_the_assumed_method_is_printed()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"finetune-cli-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 12).Select(i => i <= 3
+            ? $$"""{"id":"q{{i}}","messages":[{"role":"user","content":"Q{{i}}?"},{"role":"assistant","content":"A{{i}}."}]}"""
+            : $$"""{"id":"q{{i}}","messages":[{"role":"user","content":"Q{{i}}?"}]}"""));
+
+        var (supervisedExit, supervised, _) = await Run("validate", file, "--method", "supervised");
+        var (assumedExit, assumed, _) = await Run("validate", file);
+        File.Delete(file);
+
+        Assert.Equal(FineTuneCommand.Invalid, supervisedExit);
+        var missing = supervised.Split('\n').Where(l => l.Contains(": example_missing_assistant_message: ")).ToList();
+        Assert.Equal(Enumerable.Range(4, 9).Select(line => $"{file}:{line}:"), missing.Select(l => l[..l.IndexOf(' ')]));
+        Assert.All(missing, l => Assert.EndsWith("(at $.messages)", l.TrimEnd()));
+        Assert.Contains("  checked for supervised", supervised);
+        Assert.Equal(FineTuneCommand.Valid, assumedExit);
+        Assert.Contains("  assumed reinforcement: 9 of 12 lines have messages without a final assistant message, beside other keys (id)", assumed);
+    }
+
+    [Fact]
+    public async Task An_unknown_method_exits_2_naming_the_methods()
+    {
+        var (exit, _, error) = await Run("validate", Path.Combine(Samples, "capitals-train.jsonl"), "--method", "sft");
+
+        Assert.Equal(FineTuneCommand.UsageError, exit);
+        Assert.StartsWith("finetune: \"sft\" is not a fine-tuning method; use supervised, dpo or reinforcement.", error);
+    }
+
     [Theory]
     [InlineData]
     [InlineData("check", "x.jsonl")]
     [InlineData("validate")]
     [InlineData("validate", "a.jsonl", "b.jsonl")]
     [InlineData("validate", "a.jsonl", "--model")]
+    [InlineData("validate", "a.jsonl", "--method")]
     [InlineData("validate", "a.jsonl", "--fast")]
     [InlineData("validate", "capitals-train.jsonl", "--model", "gpt-2")]
     [InlineData("validate", "does-not-exist.jsonl")]
+    [InlineData("admin")]
+    [InlineData("admin", "restore", "backup")]
+    [InlineData("admin", "backup")]
+    [InlineData("admin", "backup", "a", "b")]
+    [InlineData("admin", "backup", "a", "--api")]
+    [InlineData("admin", "backup", "a", "--api", "not an address")]
     public async Task Usage_errors_exit_2_with_a_reason(params string[] args)
     {
         var (exit, _, error) = await Run(args);
 
         Assert.Equal(FineTuneCommand.UsageError, exit);
         Assert.StartsWith(args.Length == 0 ? "Usage:" : "finetune: ", error);
+    }
+
+    [Fact]
+    public async Task A_backup_without_a_token_exits_2_saying_where_the_token_goes()
+    {
+        var error = new StringWriter();
+        var directory = Path.Combine(Path.GetTempPath(), "finetune-no-token-" + Guid.NewGuid().ToString("N"));
+
+        var exit = await FineTuneCommand.RunAsync(["admin", "backup", directory], TextWriter.Null, error, environment: _ => null);
+
+        Assert.Equal(FineTuneCommand.UsageError, exit);
+        Assert.StartsWith("finetune: Set FINETUNE_TOKEN", error.ToString());
+        Assert.False(Directory.Exists(directory));
     }
 
     [Fact]

@@ -41,6 +41,29 @@ public sealed partial class DatasetBrowserTests(AppHostFixture fixture, ITestOut
     }
 
     [Fact]
+    public async Task A_dataset_uploaded_for_a_method_is_checked_for_it_and_checked_again_the_report_says_what_was_assumed()
+    {
+        await _page.GoToInteractivePageAsync("/datasets");
+        await _page.GetByText("No datasets yet").Or(_page.GetByTestId("dataset-row")).First.WaitForAsync();
+        await _page.GetByTestId("upload-method").ClickAsync();
+        await _page.GetByRole(AriaRole.Option, new() { Name = "dpo", Exact = true }).ClickAsync();
+        var chooser = await _page.RunAndWaitForFileChooserAsync(() => _page.GetByTestId("dataset-upload").ClickAsync());
+        await chooser.SetFilesAsync(AppHostFixture.Sample("capitals-train.jsonl"));
+
+        await _page.WaitForURLAsync(DatasetPageUrl());
+        await Assertions.Expect(_page.GetByTestId("dataset-status")).ToHaveTextAsync("invalid");
+        await Assertions.Expect(_page.GetByTestId("dataset-method")).ToHaveTextAsync("Method: checked for dpo");
+        await Assertions.Expect(_page.Locator("[data-testid=dataset-error][data-line='1']")).ToContainTextAsync("method_mismatch");
+
+        await _page.GetByTestId("dataset-method-choice").ClickAsync();
+        await _page.GetByRole(AriaRole.Option, new() { Name = "assume from the lines" }).ClickAsync();
+
+        await Assertions.Expect(_page.GetByTestId("dataset-method"))
+            .ToHaveTextAsync("Method: assumed supervised: 24 of 24 lines have messages ending with an assistant message");
+        await Assertions.Expect(_page.GetByTestId("dataset-status")).ToHaveTextAsync("valid");
+    }
+
+    [Fact]
     public async Task Deleting_a_dataset_asks_first_takes_it_off_the_list_and_is_in_the_audit_log()
     {
         await _page.GoToInteractivePageAsync("/datasets");

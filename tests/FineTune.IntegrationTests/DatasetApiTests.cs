@@ -182,6 +182,45 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     }
 
     [Fact]
+    public async Task Validate_and_upload_check_every_line_for_the_method_given_and_the_stored_report_keeps_it()
+    {
+        using var api = stack.CreateApiClient();
+
+        var supervised = await ValidateAsync(api, "/api/datasets/validate?method=supervised", ApiCalls.AnswersMissingBesideIds);
+        var assumed = await ValidateAsync(api, "/api/datasets/validate", ApiCalls.AnswersMissingBesideIds);
+        var stored = await ApiCalls.UploadAsync(api, "ids.jsonl", ApiCalls.AnswersMissingBesideIds, TrainingMethods.Supervised);
+        var read = (await api.GetFromJsonAsync<DatasetRecord>($"/api/datasets/{stored.Id}", FineTuneJson.Options))!;
+        var asReinforcement = await ValidateAsync(api, $"/api/datasets/{stored.Id}/validate?method=reinforcement", null);
+
+        Assert.Equal((false, TrainingMethods.Supervised, null), (supervised.Valid, supervised.Method, supervised.MethodAssumption));
+        Assert.Equal(
+            Enumerable.Range(4, 9).Select(line => (line, DatasetCodes.ExampleMissingAssistantMessage, "$.messages")),
+            supervised.Errors.Select(e => (e.Line, e.Code, e.Path!)));
+        Assert.Equal((true, TrainingMethods.Reinforcement), (assumed.Valid, assumed.Method));
+        Assert.StartsWith("assumed reinforcement: 9 of 12 lines", assumed.MethodAssumption);
+        Assert.Equal((DatasetRecord.StatusInvalid, TrainingMethods.Supervised), (read.Status, read.Report.Method));
+        Assert.Equal(supervised.Errors, read.Report.Errors);
+        Assert.Equal((true, TrainingMethods.Reinforcement, null), (asReinforcement.Valid, asReinforcement.Method, asReinforcement.MethodAssumption));
+    }
+
+    [Theory]
+    [InlineData("/api/datasets/validate?method=sft")]
+    [InlineData("/api/datasets?name=x.jsonl&method=sft")]
+    public async Task An_unknown_method_is_refused_naming_the_allowed_ones(string path)
+    {
+        using var api = stack.CreateApiClient();
+        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
+
+        var response = await api.PostAsync(path, content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Unknown method", problem.GetProperty("title").GetString());
+        Assert.Equal("\"sft\" is not a fine-tuning method; use supervised, dpo or reinforcement.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_stored_dataset_is_checked_for_its_model_and_can_be_checked_again_for_another()
     {
         using var api = stack.CreateApiClient();
@@ -374,7 +413,16 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
         var record = FineTuneJson.Deserialize<DatasetRecord>(json);
 
         Assert.Equal((1, null, null), (record.Version, record.ParentId, record.RootId));
+        Assert.Null(record.Report.Method);
         await Task.CompletedTask;
+    }
+
+    private static async Task<DatasetReport> ValidateAsync(HttpClient api, string path, string? jsonl)
+    {
+        using var content = jsonl is null ? null : new StringContent(jsonl);
+        var response = await api.PostAsync(path, content);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<DatasetReport>(FineTuneJson.Options))!;
     }
 
     private static async Task<DatasetSplit> SplitAsync(HttpClient api, string id, double ratio, int seed)

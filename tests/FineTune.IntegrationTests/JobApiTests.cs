@@ -87,6 +87,44 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     }
 
     [Fact]
+    public async Task A_job_whose_dataset_does_not_fit_its_method_is_refused_naming_the_lines_and_the_provider_sees_nothing()
+    {
+        using var api = stack.CreateApiClient();
+        using var provider = new HttpClient { BaseAddress = stack.LocalProvider.BaseAddress };
+        provider.DefaultRequestHeaders.Authorization = new("Bearer", "test");
+        var name = $"ids-{Guid.NewGuid():N}.jsonl";
+        // Assumed reinforcement, so valid as stored; a supervised job checks it again.
+        var misfit = await ApiCalls.UploadAsync(api, name, ApiCalls.AnswersMissingBesideIds);
+        Assert.Equal((DatasetRecord.StatusValid, TrainingMethods.Reinforcement), (misfit.Status, misfit.Report.Method));
+        var fits = await ApiCalls.UploadSampleAsync(api, "capitals-train.jsonl");
+        var providerJobs = (await stack.CreateProvider().ListJobsAsync(null, 100, CancellationToken.None)).Data.Count;
+        var providerFiles = await ProviderFileNamesAsync(provider);
+
+        var asTraining = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(misfit.Id, "gpt-4.1-mini",
+            Method: new JobMethod(TrainingMethods.Supervised, null)), FineTuneJson.Options);
+        var asValidation = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(fits.Id, "gpt-4.1-mini", ValidationDatasetId: misfit.Id,
+            Method: new JobMethod(TrainingMethods.Supervised, null)), FineTuneJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, asTraining.StatusCode);
+        var problem = await asTraining.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("The dataset does not fit supervised fine-tuning", problem.GetProperty("title").GetString());
+        Assert.Equal(
+            Enumerable.Range(4, 9).Select(line => $"{name} line {line} at $.messages: The example has no assistant message to learn from. (example_missing_assistant_message)"),
+            problem.GetProperty("errors").GetProperty("trainingDatasetId").EnumerateArray().Select(reason => reason.GetString()));
+        Assert.Contains($"{name} line 4 at $.messages", problem.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, asValidation.StatusCode);
+        var validationProblem = await asValidation.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["validationDatasetId"], validationProblem.GetProperty("errors").EnumerateObject().Select(field => field.Name));
+
+        Assert.Equal(providerJobs, (await stack.CreateProvider().ListJobsAsync(null, 100, CancellationToken.None)).Data.Count);
+        Assert.Equal(providerFiles, await ProviderFileNamesAsync(provider));
+    }
+
+    private static async Task<List<string?>> ProviderFileNamesAsync(HttpClient provider) =>
+        (await provider.GetFromJsonAsync<JsonElement>("/v1/files")).GetProperty("data").EnumerateArray()
+            .Select(file => file.GetProperty("filename").GetString()).ToList();
+
+    [Fact]
     public async Task A_finished_job_has_checkpoints_results_resolved_hyperparameters_and_a_model_that_streams_answers()
     {
         using var api = stack.CreateApiClient();

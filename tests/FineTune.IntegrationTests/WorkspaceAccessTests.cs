@@ -119,6 +119,9 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         "POST /api/notifications/read-all",
     ];
 
+    // Routes about the whole server: for its owner, the admin account, and no one else, whatever their workspace roles.
+    private static readonly string[] ServerOwnerRoutes = ["GET /api/admin/backup"];
+
     [Fact]
     public async Task Every_route_is_in_the_matrix()
     {
@@ -127,7 +130,7 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         var documented = document.GetProperty("paths").EnumerateObject()
             .SelectMany(path => path.Value.EnumerateObject().Select(operation => $"{operation.Name.ToUpperInvariant()} {path.Name}"))
             .ToHashSet();
-        var covered = WorkspaceRoutes.Select(r => $"{r.Method} {r.Path}").Concat(PersonalRoutes).ToHashSet();
+        var covered = WorkspaceRoutes.Select(r => $"{r.Method} {r.Path}").Concat(PersonalRoutes).Concat(ServerOwnerRoutes).ToHashSet();
 
         Assert.True(!documented.Except(covered).Any(), "Routes missing from the matrix: " + string.Join(", ", documented.Except(covered)));
         Assert.True(!covered.Except(documented).Any(), "Routes in the matrix that do not exist: " + string.Join(", ", covered.Except(documented)));
@@ -178,6 +181,23 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
             }
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Server_routes_are_for_the_admin_alone_not_for_a_workspace_owner()
+    {
+        var owner = await TestAccounts.RegisterAsync(Api, "Owner");
+        using var ownerClient = owner.Client(Api);
+        using var admin = stack.CreateApiClient();
+        using var anonymous = stack.CreateApiClient(token: null);
+        foreach (var route in ServerOwnerRoutes)
+        {
+            var (method, path) = (new HttpMethod(route.Split(' ')[0]), route.Split(' ')[1]);
+            using var asOwner = await ownerClient.SendAsync(new HttpRequestMessage(method, path), HttpCompletionOption.ResponseHeadersRead);
+            using var asAnonymous = await anonymous.SendAsync(new HttpRequestMessage(method, path), HttpCompletionOption.ResponseHeadersRead);
+            using var asAdmin = await admin.SendAsync(new HttpRequestMessage(method, path), HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized, HttpStatusCode.OK), (asOwner.StatusCode, asAnonymous.StatusCode, asAdmin.StatusCode));
+        }
     }
 
     [Fact]
