@@ -5,6 +5,9 @@ namespace FineTune.Data;
 // Jobs, their event histories and their updates in Redis, shared by the Api and the Worker.
 // A job's history is a list in provider order plus a hash from event id to list position:
 // the hash makes appends idempotent and lets a reader continue "after" any event id.
+// An event's Sequence is its place in that list (1, 2, 3...): the list only grows, so the place never
+// changes. It is given on the way in and on the way out (Numbered), so events stored before sequences
+// existed read numbered too, without a migration.
 public sealed class JobStore(IConnectionMultiplexer redis)
 {
     private IDatabase Db => redis.GetDatabase();
@@ -24,12 +27,14 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     }
 
     // Saves the job and tells every listener (the Web's live pages) what changed: the one way a job's
-    // new state, and the events that came with it, are announced.
+    // new state, and the events that came with it, are announced. The update names how far the stored
+    // history reaches, so a listener that missed an earlier update (pub/sub does not retry) sees the gap.
     public async Task SaveAndPublishAsync(FineTuneJob job, IReadOnlyList<JobEvent>? newEvents = null)
     {
         await SaveAsync(job);
+        var lastSequence = await Db.ListLengthAsync(RedisKeys.JobEvents(job.Id));
         await redis.GetSubscriber().PublishAsync(
-            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents ?? [])));
+            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents ?? [], lastSequence)));
     }
 
     // The job a user's Idempotency-Key stands for (for a day): jobId when the key is new, else the id it
@@ -126,7 +131,7 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         {
             var length = await Db.ListLengthAsync(eventsKey);
             var known = await Db.HashGetAsync(indexKey, events.Select(e => (RedisValue)e.Id).ToArray());
-            var fresh = events.Where((_, i) => known[i].IsNull).DistinctBy(e => e.Id).ToList();
+            var fresh = Numbered(events.Where((_, i) => known[i].IsNull).DistinctBy(e => e.Id), length);
             if (fresh.Count == 0) return [];
 
             var transaction = Db.CreateTransaction();
@@ -148,9 +153,13 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         }
         var items = await Db.ListRangeAsync(RedisKeys.JobEvents(jobId), start, start + limit - 1);
         var length = await Db.ListLengthAsync(RedisKeys.JobEvents(jobId));
-        var events = items.Select(item => FineTuneJson.Deserialize<JobEvent>(item.ToString())).ToList();
+        var events = Numbered(items.Select(item => FineTuneJson.Deserialize<JobEvent>(item.ToString())), start);
         return new JobEventPage(events, HasMore: start + events.Count < length);
     }
+
+    // Events that sit in the history list from position `start` on, with their sequences.
+    private static List<JobEvent> Numbered(IEnumerable<JobEvent> events, long start) =>
+        events.Select((e, i) => e with { Sequence = start + i + 1 }).ToList();
 
     public async Task<string?> LastEventIdAsync(string jobId)
     {

@@ -9,6 +9,8 @@ namespace FineTune.Web.Jobs;
 // (LocalJobConnections): a send to the job's group would go through the SignalR Redis backplane to
 // every replica, and with N replicas each client would get each update N times. A send to one local
 // connection is written to it directly (RedisHubLifetimeManager skips the bus for local connections).
+// Pub/sub delivers a message only to those subscribed at that moment: when the subscription comes back after
+// a drop, the relay asks its connections to catch up from the Api, as what was published meanwhile is gone.
 public sealed class JobEventRelay(
     IConnectionMultiplexer redis,
     IHubContext<JobsHub> hub,
@@ -43,6 +45,7 @@ public sealed class JobEventRelay(
             return;
         }
 
+        redis.ConnectionRestored += OnConnectionRestored;
         try
         {
             await foreach (var message in queue.WithCancellation(stoppingToken))
@@ -55,7 +58,29 @@ public sealed class JobEventRelay(
         }
         finally
         {
+            redis.ConnectionRestored -= OnConnectionRestored;
             await UnsubscribeAsync(queue);
+        }
+    }
+
+    // The multiplexer sends its subscriptions again before it raises ConnectionRestored, so they are in place
+    // before any client reads the Api. Any connection type: under RESP3 pub/sub may share the interactive one.
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _ = AskToCatchUpAsync();
+
+    private async Task AskToCatchUpAsync()
+    {
+        try
+        {
+            var joined = local.All();
+            if (joined.Count == 0) return;
+            logger.LogInformation("Redis connection restored; the clients of {Count} jobs catch up from the Api", joined.Count);
+            await Task.WhenAll(joined.SelectMany(job =>
+                job.Connections.Select(id => hub.Clients.Client(id).SendAsync(JobsHubContract.CatchUp, job.JobId))));
+        }
+        catch (Exception ex)
+        {
+            // Their next update shows them the hole all the same.
+            logger.LogWarning(ex, "Could not ask the clients to catch up after the Redis connection was restored");
         }
     }
 

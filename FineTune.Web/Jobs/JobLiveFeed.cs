@@ -12,7 +12,10 @@ public enum LiveState { Connecting, Live, Reconnecting, Offline }
 // Order matters for "no gap, no duplicate": join the job's group first, then read the history from the
 // Api, then apply live updates, skipping events already held. Updates that arrive while the history is
 // being read are held back and applied after it, so the log stays in order. After a reconnect (a new
-// connection, so a new join) the same happens with the events after the last one held.
+// connection, so a new join) the same happens with the events after the last one held. Updates can also
+// be lost while the connection stays up (a publish that failed, a relay that was resubscribing): every
+// event carries its sequence and every update how far the history reached (JobHistory), so a hole shows
+// on the next update, and the Web says "catch up" when its own subscription comes back; both read the Api.
 // The hub's URL and the token source are given (not the page's NavigationManager), so the same feed
 // also runs outside a page: the integration tests drive it against a real Web, Api and Worker.
 public sealed class JobLiveFeed(
@@ -22,8 +25,7 @@ public sealed class JobLiveFeed(
     ILogger<JobLiveFeed> logger) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
-    private readonly List<JobEvent> _events = [];
-    private readonly HashSet<string> _eventIds = [];
+    private readonly JobHistory _history = new();
     private readonly List<JobUpdate> _heldBack = [];
     private readonly LossCurve _loss = new();
     private bool _holdingBack = true;
@@ -34,7 +36,7 @@ public sealed class JobLiveFeed(
 
     public IReadOnlyList<JobEvent> Events
     {
-        get { lock (_gate) { return _events.ToArray(); } }
+        get { lock (_gate) { return _history.Events.ToArray(); } }
     }
 
     public IReadOnlyList<LossPoint> LossPoints
@@ -62,6 +64,7 @@ public sealed class JobLiveFeed(
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .Build();
         _connection.On<JobUpdate>(JobsHubContract.JobUpdated, OnUpdateAsync);
+        _connection.On<string>(JobsHubContract.CatchUp, id => id == _jobId ? CatchUpAsync(CancellationToken.None) : Task.CompletedTask);
         _connection.Reconnecting += OnReconnectingAsync;
         _connection.Reconnected += OnReconnectedAsync;
         _connection.Closed += OnClosedAsync;
@@ -112,49 +115,63 @@ public sealed class JobLiveFeed(
         await NotifyAsync();
     }
 
-    // Reads the job and the events after the last one held, then releases the held-back live updates.
+    // Reads the job and the events after the last one held, then releases the held-back live updates; reads
+    // again while one of them still shows a hole, as an update published after the read can.
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
-        string? after;
         lock (_gate)
         {
             _holdingBack = true;
-            after = _events.Count > 0 ? _events[^1].Id : null;
         }
-
-        FineTuneJob? job = null;
-        IReadOnlyList<JobEvent> newEvents = [];
-        try
+        var behind = true;
+        while (behind)
         {
-            job = await api.GetJobAsync(_jobId, cancellationToken);
-            newEvents = await api.GetAllJobEventsAsync(_jobId, after, cancellationToken);
-            Error = null;
-        }
-        catch (FineTuneApiException ex)
-        {
-            logger.LogWarning(ex, "Could not read job {JobId} from the Api", _jobId);
-            Error = ex.UserMessage;
-        }
-
-        lock (_gate)
-        {
-            if (job is not null)
+            string? after;
+            lock (_gate)
             {
-                ApplyJob(job);
+                after = _history.LastEventId;
             }
-            AppendNew(newEvents);
-            foreach (var update in _heldBack)
+
+            FineTuneJob? job = null;
+            IReadOnlyList<JobEvent> newEvents = [];
+            var read = false;
+            try
             {
-                Apply(update);
+                job = await api.GetJobAsync(_jobId, cancellationToken);
+                newEvents = await api.GetAllJobEventsAsync(_jobId, after, cancellationToken);
+                read = true;
+                Error = null;
             }
-            _heldBack.Clear();
-            _holdingBack = false;
+            catch (FineTuneApiException ex)
+            {
+                logger.LogWarning(ex, "Could not read job {JobId} from the Api", _jobId);
+                Error = ex.UserMessage;
+            }
+
+            lock (_gate)
+            {
+                if (job is not null)
+                {
+                    ApplyJob(job);
+                }
+                Append(newEvents);
+                behind = false;
+                foreach (var update in _heldBack)
+                {
+                    behind |= Apply(update);
+                }
+                _heldBack.Clear();
+                // Without the Api there is nothing to fill a hole from: the next update tries again.
+                behind &= read;
+                _holdingBack = behind;
+            }
         }
         await NotifyAsync();
     }
 
     private async Task OnUpdateAsync(JobUpdate update)
     {
+        bool behind;
         lock (_gate)
         {
             if (_holdingBack)
@@ -162,19 +179,27 @@ public sealed class JobLiveFeed(
                 _heldBack.Add(update);
                 return;
             }
-            Apply(update);
+            behind = Apply(update);
+        }
+        if (behind)
+        {
+            // An earlier update never came; the Api has what it carried.
+            await CatchUpAsync(CancellationToken.None);
+            return;
         }
         await NotifyAsync();
     }
 
-    private void Apply(JobUpdate update)
+    // Applies what an update says and returns whether it shows a hole: events stored that are not held.
+    private bool Apply(JobUpdate update)
     {
         if (update.Job.Id != _jobId)
         {
-            return;
+            return false;
         }
         ApplyJob(update.Job);
-        AppendNew(update.NewEvents);
+        Append(update.NewEvents);
+        return _history.IsBehind(update.LastSequence);
     }
 
     // A held-back update can be older than the snapshot just read; never let it undo a finished job.
@@ -187,22 +212,18 @@ public sealed class JobLiveFeed(
         Job = job;
     }
 
-    private void AppendNew(IEnumerable<JobEvent> candidates)
+    private void Append(IEnumerable<JobEvent> candidates)
     {
-        foreach (var jobEvent in candidates)
+        foreach (var jobEvent in _history.Continue(candidates))
         {
-            if (_eventIds.Add(jobEvent.Id))
-            {
-                _events.Add(jobEvent);
-                _loss.Add(jobEvent);
-            }
+            _loss.Add(jobEvent);
         }
     }
 
     private async Task OnReconnectingAsync(Exception? error)
     {
-        // Hold live updates from here until the refill after the reconnect: applied before it, a new
-        // event would become "the last one held" and the refill would start after it, skipping the gap.
+        // Hold live updates from here until the refill after the reconnect, which reads what this connection
+        // missed; they are applied after it, in order.
         lock (_gate)
         {
             _holdingBack = true;

@@ -110,6 +110,12 @@ public sealed class LocalJobConnections
         lock (_gate) return _byJob.TryGetValue(jobId, out var members) ? [.. members] : [];
     }
 
+    // Every job joined here, with the connections that joined it.
+    public IReadOnlyList<(string JobId, IReadOnlyList<string> Connections)> All()
+    {
+        lock (_gate) return _byJob.Select(pair => (pair.Key, (IReadOnlyList<string>)[.. pair.Value])).ToList();
+    }
+
     private static HashSet<string> Members(Dictionary<string, HashSet<string>> map, string key) =>
         map.TryGetValue(key, out var set) ? set : map[key] = [];
 

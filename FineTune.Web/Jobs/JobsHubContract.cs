@@ -1,6 +1,9 @@
 namespace FineTune.Web.Jobs;
 
-// What a client of /hubs/jobs needs to know: call JoinJob(jobId), then receive "jobUpdated" (a JobUpdate).
+// What a client of /hubs/jobs needs to know: call JoinJob(jobId), read the job and its events from the Api,
+// then apply "jobUpdated" (a JobUpdate): take an update's events whose Sequence is the next one held, and when
+// its LastSequence is past the last one held, or on "catchUp", read the events after the last one held from
+// the Api (GET /api/jobs/{id}/events?after=ID). docs/architecture.md, "The live path of a job event", says why.
 public static class JobsHubContract
 {
     public const string Path = "/hubs/jobs";
@@ -11,6 +14,10 @@ public static class JobsHubContract
 
     // Server → client, with a FineTune.Contracts.JobUpdate as payload.
     public const string JobUpdated = "jobUpdated";
+
+    // Server → client, with the job id as payload: this Web replica may have missed updates of the job (its
+    // Redis subscription was down), so read what came after the last event held from the Api.
+    public const string CatchUp = "catchUp";
 
     public static string JobGroup(string jobId) => $"job:{jobId}";
 }

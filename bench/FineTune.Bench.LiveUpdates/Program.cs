@@ -126,7 +126,8 @@ async Task PublishAsync(int run, int i)
     // A realistic payload: the job snapshot and one metrics event, as the Worker publishes them.
     var data = JsonSerializer.SerializeToElement(new { step = i, train_loss = 1.234, train_mean_token_accuracy = 0.5, total_steps = 300 });
     var jobEvent = new JobEvent($"bench:{run}.{i}:{Stopwatch.GetTimestamp()}", DateTimeOffset.UtcNow, "info", "metrics", $"Step {i}/300: training loss=1.234", data);
-    await publisher.PublishAsync(channel, FineTuneJson.Serialize(new JobUpdate(job, [jobEvent])));
+    // Unnumbered: the relay does not read sequences, and the bench's clients only count what arrives.
+    await publisher.PublishAsync(channel, FineTuneJson.Serialize(new JobUpdate(job, [jobEvent], LastSequence: 0)));
 }
 
 string Arg(string name, string fallback)

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Aspire.Hosting.Testing;
+using FineTune.Data;
 using Microsoft.Playwright;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace FineTune.EndToEndTests;
@@ -60,6 +63,44 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         await Assertions.Expect(page.Locator("[data-testid=resolved-hyperparameters]")).ToContainTextAsync("epochs 10");
     }
 
+    // An update can be lost while the page's connection stays up (the Worker died between saving events and
+    // publishing them, or the publish failed): the next update shows the hole, and the page reads it from the Api.
+    [Fact]
+    public async Task An_open_job_page_fills_the_hole_a_lost_update_left_and_shows_every_event_once_in_order()
+    {
+        var dataset = await UploadAsync("browser-lost-update.jsonl");
+        using var api = fixture.CreateApiClient();
+        // Long enough to still be running, whatever the machine's load, when the update is lost.
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "hole", Seed: 3,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 20))), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var page = await _browser.NewSignedInPageAsync();
+        await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
+        await WaitForAsync(async () => await page.Locator("[data-testid=job-event]").CountAsync() >= 5, "live events on the job page");
+
+        // The lost update: the provider's newest events are stored as the Worker stores them, and nobody is told.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        var store = new JobStore(redis);
+        var provider = new FineTuningProvider(new ProviderOptions { Endpoint = $"{fixture.App.GetEndpoint("localprovider", "http")}v1", ApiKey = "local" });
+        IReadOnlyList<JobEvent> lost = [];
+        await WaitForAsync(async () => (lost = await store.AppendEventsAsync(job.Id,
+            await provider.GetEventsSinceAsync(job.ProviderJobId!, await store.LastEventIdAsync(job.Id), default))).Count > 0, "events the Worker has not stored yet");
+
+        // The Worker's next update shows the hole, and the page reads it from the Api.
+        await page.Mouse.MoveAsync(0, 0);
+        await WaitForAsync(async () => (await EventIdsAsync(page)).Contains(lost[^1].Id), "the lost events on the job page");
+        await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 360_000 });
+        await WaitForSameHistoryAsync(job.Id, page);
+        var shown = await EventIdsAsync(page);
+        Assert.Equal(shown.Count, shown.Distinct().Count());
+        Assert.Subset(shown.ToHashSet(), lost.Select(e => e.Id).ToHashSet());
+        // The stored history is the provider's, event for event.
+        var history = (await store.GetEventsAsync(job.Id, null, 100_000)).Data;
+        var providerEvents = await provider.GetEventsSinceAsync(job.ProviderJobId!, null, default);
+        Assert.Equal(providerEvents.Select(e => e.Id), history.Select(e => e.Id));
+    }
+
     [Fact]
     public async Task The_playground_streams_an_answer_from_the_fine_tuned_model_beside_the_base_model()
     {
@@ -79,24 +120,22 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         output.WriteLine($"fine-tuned answer: {await answerB.InnerTextAsync()}");
     }
 
-    private async Task WaitForSameHistoryAsync(string jobId, IPage first, IPage second)
+    private async Task WaitForSameHistoryAsync(string jobId, params IPage[] pages)
     {
         using var api = fixture.CreateApiClient();
         List<string> expected = [];
-        IReadOnlyList<string> one = [], two = [];
+        var shown = new IReadOnlyList<string>[pages.Length];
         // The event log holds still under the pointer; keep the pointer away from it.
-        await first.Mouse.MoveAsync(0, 0);
-        await second.Mouse.MoveAsync(0, 0);
+        foreach (var page in pages) await page.Mouse.MoveAsync(0, 0);
         for (var attempt = 0; attempt < 60; attempt++)
         {
             var history = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{jobId}/events?limit=10000", FineTuneJson.Options))!;
             expected = history.Data.Select(e => e.Id).ToList();
-            one = await EventIdsAsync(first);
-            two = await EventIdsAsync(second);
-            if (one.SequenceEqual(expected) && two.SequenceEqual(expected)) return;
+            for (var i = 0; i < pages.Length; i++) shown[i] = await EventIdsAsync(pages[i]);
+            if (shown.All(ids => ids.SequenceEqual(expected))) return;
             await Task.Delay(500);
         }
-        Assert.Fail($"The pages do not show the stored history: api {expected.Count}, first {one.Count}, second {two.Count} events.");
+        Assert.Fail($"The pages do not show the stored history: api {expected.Count}, pages {string.Join(", ", shown.Select(ids => ids.Count))} events.");
     }
 
     private static async Task<IReadOnlyList<string>> EventIdsAsync(IPage page) =>

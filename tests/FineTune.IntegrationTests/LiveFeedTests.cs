@@ -2,13 +2,16 @@ using FineTune.IntegrationTests.Infrastructure;
 using FineTune.Web.Api;
 using FineTune.Web.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace FineTune.IntegrationTests;
 
 // The job page's JobLiveFeed (the same class the page uses) against a real Web, Api, Worker and
 // LocalProvider: opened late it shows the whole history, then live updates; when its SignalR
 // connection drops (the Web is killed and started again on the same port) it reconnects and fills the
-// gap from the Api. It ends with exactly the stored history: no gap, no duplicate.
+// gap from the Api. An update lost while the connection stays up is read from the Api too: when the next
+// update shows the hole, or when the Web's Redis subscription comes back. It ends with exactly the stored
+// history: no gap, no duplicate.
 public sealed class LiveFeedTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(180);
@@ -48,6 +51,70 @@ public sealed class LiveFeedTests
         Assert.True(history.Count > heldAtDrop + 5);
         Assert.Equal(JobStatus.Succeeded, feed.Job!.Status);
         Assert.NotEmpty(feed.LossPoints);
+    }
+
+    [Fact]
+    public async Task An_update_lost_while_the_connection_stays_up_is_read_from_the_api_when_the_next_one_shows_the_hole()
+    {
+        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(150), withWeb: true);
+        var job = await stack.CreateJobAsync();
+        await using var watch = new JobWatch(stack.Redis.ConnectionString, job.Id, () => stack.Logs);
+        await using var feed = CreateFeed(stack);
+        await feed.StartAsync(job.Id, CancellationToken.None);
+        await UntilAsync(() => feed.Events.Count >= 5, "live events", stack);
+
+        // Events stored whose update never comes; the Worker's next update carries the events after them.
+        var lost = await LoseAnUpdateAsync(stack, watch, job);
+        var finished = await watch.UntilTerminalAsync(Deadline);
+        var history = await watch.HistoryAsync();
+        await UntilAsync(() => feed.Events.Count >= history.Count && feed.Job?.Status == finished.Status, "the feed to fill the hole", stack);
+
+        Assert.Equal(history.Select(e => e.Id), feed.Events.Select(e => e.Id));
+        Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), feed.Events.Select(e => e.Sequence));
+        Assert.Subset(feed.Events.Select(e => e.Id).ToHashSet(), lost.Select(e => e.Id).ToHashSet());
+        var providerEvents = await stack.CreateProvider().GetEventsSinceAsync(job.ProviderJobId!, null, default);
+        Assert.Equal(providerEvents.Select(e => e.Id), history.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task When_the_webs_redis_subscription_comes_back_the_feed_catches_up_from_the_api()
+    {
+        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(150), withWeb: true);
+        var job = await stack.CreateJobAsync();
+        await using var watch = new JobWatch(stack.Redis.ConnectionString, job.Id, () => stack.Logs);
+        await using var feed = CreateFeed(stack);
+        await feed.StartAsync(job.Id, CancellationToken.None);
+        await UntilAsync(() => feed.Events.Count >= 5, "live events", stack);
+
+        // No Worker from here on, so no later update can show the hole: only the Web's catch-up fills it.
+        await stack.Worker.KillAsync();
+        var lost = await LoseAnUpdateAsync(stack, watch, job);
+        Assert.DoesNotContain(feed.Events, e => e.Id == lost[0].Id);
+
+        // Every pub/sub connection drops, the Web's relay among them, and subscribes again.
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString + ",allowAdmin=true"))
+        {
+            await admin.GetServers()[0].ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        }
+
+        var history = await watch.HistoryAsync();
+        await UntilAsync(() => feed.Events.Count >= history.Count, "the feed to catch up", stack);
+        Assert.Equal(history.Select(e => e.Id), feed.Events.Select(e => e.Id));
+    }
+
+    // Stores the provider's newest events as a Worker would, but publishes nothing: retried until the provider
+    // had some that the Worker had not stored yet.
+    private static async Task<IReadOnlyList<JobEvent>> LoseAnUpdateAsync(LivePathStack stack, JobWatch watch, FineTuneJob job)
+    {
+        var provider = stack.CreateProvider();
+        IReadOnlyList<JobEvent> lost = [];
+        var stopAt = DateTime.UtcNow + Deadline;
+        while ((lost = await watch.StoreWithoutPublishingAsync(provider, job.ProviderJobId!)).Count == 0)
+        {
+            if (DateTime.UtcNow > stopAt) Assert.Fail($"The provider had no new events to lose.\n{stack.Logs}");
+            await Task.Delay(50);
+        }
+        return lost;
     }
 
     private static JobLiveFeed CreateFeed(LivePathStack stack)

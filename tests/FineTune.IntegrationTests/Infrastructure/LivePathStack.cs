@@ -157,6 +157,11 @@ public sealed class JobWatch(string redisConnectionString, string jobId, Func<st
         return default!;
     }
 
+    // What a Worker's poll does when its publish is then lost (it died after saving, or the publish failed):
+    // the provider's new events are stored and nobody is told. Returns the events stored so.
+    public async Task<IReadOnlyList<JobEvent>> StoreWithoutPublishingAsync(FineTuningProvider provider, string providerJobId) =>
+        await Store.AppendEventsAsync(jobId, await provider.GetEventsSinceAsync(providerJobId, await Store.LastEventIdAsync(jobId), default));
+
     public Task<FineTuneJob> UntilTerminalAsync(TimeSpan deadline) =>
         UntilAsync(store => store.GetAsync(jobId), job => JobStatus.IsTerminal(job.Status), deadline, $"job {jobId} to finish");
 
