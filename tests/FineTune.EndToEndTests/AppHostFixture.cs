@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using FineTune.Tests;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FineTune.EndToEndTests;
 
@@ -37,8 +38,13 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, deadline.Token);
         }
-        await App.ResourceNotifications.WaitForResourceAsync("garnet", KnownResourceStates.Running, deadline.Token);
+        await App.ResourceNotifications.WaitForResourceAsync(RedisServer(), KnownResourceStates.Running, deadline.Token);
     }
+
+    // The AppHost runs Redis in a container when a container runtime answers, and Garnet otherwise
+    // (then "redis" names only the connection string).
+    private string RedisServer() =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(resource => resource.Name == "garnet") ? "garnet" : "redis";
 
     public HttpClient CreateApiClient()
     {

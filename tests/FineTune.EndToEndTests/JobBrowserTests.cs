@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
 using FineTune.Data;
@@ -116,8 +117,8 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         await Assertions.Expect(answerB).Not.ToBeEmptyAsync();
         await Assertions.Expect(page.Locator("[data-testid=playground-answer-b][data-streaming=false]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=playground-answer-a][data-streaming=false]")).ToContainTextAsync("[local base model");
-        Assert.DoesNotContain("[local base model", await answerB.InnerTextAsync());
-        output.WriteLine($"fine-tuned answer: {await answerB.InnerTextAsync()}");
+        // The fine-tuned model learned the training data's answer to this very question.
+        await Assertions.Expect(answerB).ToHaveTextAsync(TrainingAnswer("capitals-train.jsonl", "What is the capital of France?"));
     }
 
     private async Task WaitForSameHistoryAsync(string jobId, params IPage[] pages)
@@ -158,6 +159,13 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         Assert.Equal(JobStatus.Succeeded, job.Status);
         return job;
     }
+
+    private static string TrainingAnswer(string sample, string question) =>
+        File.ReadLines(AppHostFixture.Sample(sample))
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("messages"))
+            .Where(messages => messages.EnumerateArray().Any(m => m.GetProperty("role").GetString() == "user" && m.GetProperty("content").GetString() == question))
+            .Select(messages => messages.EnumerateArray().Last().GetProperty("content").GetString()!)
+            .First();
 
     private async Task<DatasetRecord> UploadAsync(string name)
     {

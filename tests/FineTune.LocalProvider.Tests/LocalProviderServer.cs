@@ -153,8 +153,11 @@ public sealed class ConfiguredLocalProviderServer(string? dataDirectory, IReadOn
 {
 }
 
-// Slow enough to pause and cancel mid-run, fast enough for a test.
+// Slow enough to pause and cancel mid-run even on a busy 2-core machine (a 60-step job runs 6 s), fast
+// enough for a test.
 public sealed class SlowLocalProviderServer : LocalProviderServer
 {
-    protected override TimeSpan StepDelay => TimeSpan.FromMilliseconds(40);
+    public static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+
+    protected override TimeSpan StepDelay => Step;
 }

@@ -34,15 +34,16 @@ public sealed class KeyCheckingGateway : IAsyncDisposable
 
     public static async Task<KeyCheckingGateway> StartAsync(Uri upstream, string requiredKey)
     {
-        var port = Repository.FreeTcpPort();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var gateway = new KeyCheckingGateway(app, new HttpClient { BaseAddress = upstream, Timeout = TimeSpan.FromSeconds(60) },
-            new Uri($"http://127.0.0.1:{port}/v1"));
-        app.Run(context => gateway.HandleAsync(context, requiredKey));
+        // No one knows the address before the start, so no request comes before the gateway is made.
+        KeyCheckingGateway? gateway = null;
+        app.Run(context => gateway!.HandleAsync(context, requiredKey));
         await app.StartAsync();
+        gateway = new KeyCheckingGateway(app, new HttpClient { BaseAddress = upstream, Timeout = TimeSpan.FromSeconds(60) },
+            new Uri($"{app.Urls.Single()}/v1"));
         return gateway;
     }
 

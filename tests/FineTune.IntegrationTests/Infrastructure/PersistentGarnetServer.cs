@@ -18,16 +18,20 @@ public interface IRestartableRedisServer : IAsyncDisposable
 public sealed class PersistentGarnetServer : IRestartableRedisServer
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("finetune-garnet-").FullName;
-    private readonly int _port = Repository.FreeTcpPort();
+    private readonly int _port;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    public PersistentGarnetServer() => Start();
+    public PersistentGarnetServer() =>
+        (_process, _port) = Repository.OnSomeFreePort("Garnet", port => TryStart(port) is { } process ? Tuple.Create(process, port) : null);
 
     public string ConnectionString => $"127.0.0.1:{_port}";
     public string Output => string.Join(Environment.NewLine, _output);
 
-    public void Start()
+    public void Start() => _process = TryStart(_port) ?? throw new InvalidOperationException($"Garnet could not listen on port {_port} again:\n{Output}");
+
+    // The process on this port once it has recovered; null when another process holds the port.
+    private Process? TryStart(int port)
     {
         var dll = Repository.ServiceDll("FineTune.Garnet");
         if (!File.Exists(dll)) throw new FileNotFoundException("Build FineTune.Garnet first.", dll);
@@ -37,15 +41,28 @@ public sealed class PersistentGarnetServer : IRestartableRedisServer
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        startInfo.Environment["GARNET_PORT"] = _port.ToString(CultureInfo.InvariantCulture);
+        startInfo.Environment["GARNET_PORT"] = port.ToString(CultureInfo.InvariantCulture);
         startInfo.Environment["FineTune__DataDirectory"] = _directory;
         _output.Enqueue("--- starting Garnet ---");
+        // FineTune.Garnet says so once it has bound its port: before that, whoever answers there is not it.
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = Process.Start(startInfo)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            _output.Enqueue(e.Data);
+            if (e.Data.StartsWith("Garnet listening on", StringComparison.Ordinal)) listening.TrySetResult();
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _process = process;
+
+        if (Task.WaitAny([listening.Task, process.WaitForExitAsync()], TimeSpan.FromSeconds(30)) != 0)
+        {
+            if (!process.HasExited) throw new TimeoutException($"Garnet did not start on port {port}:\n{Output}");
+            if (Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) return null;
+            throw new InvalidOperationException($"Garnet exited with {process.ExitCode}:\n{Output}");
+        }
 
         // Answering PING means recovery (checkpoint + append-only file replay) is done.
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -54,17 +71,17 @@ public sealed class PersistentGarnetServer : IRestartableRedisServer
             if (process.HasExited) throw new InvalidOperationException($"Garnet exited with {process.ExitCode}:\n{Output}");
             try
             {
-                using var connection = ConnectionMultiplexer.Connect(ConnectionString + ",connectTimeout=500");
+                using var connection = ConnectionMultiplexer.Connect($"127.0.0.1:{port},connectTimeout=500");
                 if (connection.IsConnected)
                 {
                     connection.GetDatabase().Ping();
-                    return;
+                    return process;
                 }
             }
             catch (RedisException) when (DateTime.UtcNow < deadline)
             {
             }
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"Garnet did not answer on {ConnectionString}:\n{Output}");
+            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"Garnet did not answer on port {port}:\n{Output}");
             Thread.Sleep(50);
         }
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using StackExchange.Redis;
 
 namespace FineTune.IntegrationTests.Infrastructure;
 
@@ -8,37 +7,21 @@ namespace FineTune.IntegrationTests.Infrastructure;
 public sealed class PersistentRedisServer : IRestartableRedisServer
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("finetune-redis-").FullName;
-    private readonly int _port = Repository.FreeTcpPort();
+    private readonly int _port;
     private Process? _process;
 
-    public PersistentRedisServer() => Start();
+    public PersistentRedisServer() =>
+        (_process, _port) = Repository.OnSomeFreePort("redis-server", port => TryStart(port) is { } process ? Tuple.Create(process, port) : null);
 
     public string ConnectionString => $"127.0.0.1:{_port}";
 
-    public void Start()
+    public void Start() => _process = TryStart(_port) ?? throw new InvalidOperationException($"redis-server could not listen on port {_port} again.");
+
+    private Process? TryStart(int port)
     {
         if (!File.Exists(DebianRedisServer.Executable))
             throw new InvalidOperationException($"{DebianRedisServer.Executable} is missing: apt-get install redis-server (.ci/run does).");
-        _process = Process.Start(new ProcessStartInfo(DebianRedisServer.Executable,
-            ["--port", _port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory,
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
-        {
-            RedirectStandardOutput = true,
-        })!;
-        _process.BeginOutputReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var connection = ConnectionMultiplexer.Connect(ConnectionString + ",connectTimeout=500");
-                if (connection.IsConnected && !connection.GetDatabase().Ping().Equals(TimeSpan.MinValue)) return;
-            }
-            catch (RedisException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        return DebianRedisServer.TryStart(port, ["--dir", _directory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""]);
     }
 
     // SIGKILL: only what the append-only file holds survives.

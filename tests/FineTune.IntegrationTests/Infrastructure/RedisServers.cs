@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using Garnet;
 using StackExchange.Redis;
 
@@ -17,9 +18,21 @@ public sealed class GarnetRedisServer : IRedisServer
 
     public GarnetRedisServer()
     {
-        var port = Repository.FreeTcpPort();
-        _server = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)]);
-        _server.Start();
+        var (server, port) = Repository.OnSomeFreePort("Garnet", port =>
+        {
+            var server = new GarnetServer(["--bind", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture)]);
+            try
+            {
+                server.Start();
+                return Tuple.Create(server, port);
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                server.Dispose();
+                return null;
+            }
+        });
+        _server = server;
         ConnectionString = $"127.0.0.1:{port}";
     }
 
@@ -41,33 +54,40 @@ public sealed class DebianRedisServer : IRedisServer
     {
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"{Executable} is missing: apt-get install redis-server (.ci/run does).");
-        var port = Repository.FreeTcpPort();
-        string[] arguments = ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-        _process = Process.Start(new ProcessStartInfo(Executable, arguments)
-        {
-            RedirectStandardOutput = true,
-        })!;
+        var (process, port) = Repository.OnSomeFreePort("redis-server",
+            port => TryStart(port, ["--save", "", "--appendonly", "no"]) is { } started ? Tuple.Create(started, port) : null);
+        _process = process;
         ConnectionString = $"127.0.0.1:{port}";
-        WaitUntilAnswering();
     }
 
     public string ConnectionString { get; }
 
-    private void WaitUntilAnswering()
+    // redis-server on this port, once it answers; null when it could not listen there. Whoever answers
+    // must be the process started here (INFO's process_id), not another server that holds the port.
+    public static Process? TryStart(int port, IEnumerable<string> arguments)
     {
+        var process = Process.Start(new ProcessStartInfo(Executable, ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", .. arguments])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        process.BeginOutputReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
+        while (!process.HasExited)
         {
             try
             {
-                using var connection = ConnectionMultiplexer.Connect(ConnectionString + ",connectTimeout=500");
-                if (connection.IsConnected) return;
+                using var connection = ConnectionMultiplexer.Connect($"127.0.0.1:{port},connectTimeout=500,allowAdmin=true");
+                var info = connection.GetServer($"127.0.0.1:{port}").InfoRaw("server") ?? "";
+                if (info.Contains($"process_id:{process.Id}\r\n", StringComparison.Ordinal)) return process;
             }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            catch (RedisException) when (DateTime.UtcNow < deadline)
             {
-                Thread.Sleep(50);
             }
+            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"redis-server did not answer on port {port}.");
+            Thread.Sleep(50);
         }
+        process.Dispose();
+        return null;
     }
 
     public async ValueTask DisposeAsync()

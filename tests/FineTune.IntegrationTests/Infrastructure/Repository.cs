@@ -21,10 +21,23 @@ public static class Repository
         throw new InvalidOperationException("The tests must run inside the FineTune repository.");
     }
 
+    // A port nothing listens on right now: for addresses that must refuse connections, and for the Redis
+    // servers, which cannot bind port 0 and say which port they took (see OnSomeFreePort).
     public static int FreeTcpPort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    // Another process may take a free port before the server binds it: then the server does not start
+    // (tryStart returns null) and it tries again on another port.
+    public static T OnSomeFreePort<T>(string server, Func<int, T?> tryStart) where T : class
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            if (tryStart(FreeTcpPort()) is { } started) return started;
+        }
+        throw new InvalidOperationException($"{server} found no free port in 5 attempts.");
     }
 }

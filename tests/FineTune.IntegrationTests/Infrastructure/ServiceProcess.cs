@@ -5,7 +5,7 @@ namespace FineTune.IntegrationTests.Infrastructure;
 
 // A FineTune service started from its build output as a real process on a loopback port, which a test
 // can kill (SIGKILL, as a crash would) and start again on the same port, so clients that reconnect
-// find it where it was.
+// find it where it was. The first start binds port 0 and reads back the port Kestrel chose.
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly string _project;
@@ -13,14 +13,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    private ServiceProcess(string project, IReadOnlyDictionary<string, string> environment, Uri baseAddress)
+    private Uri? _baseAddress;
+
+    private ServiceProcess(string project, IReadOnlyDictionary<string, string> environment)
     {
         _project = project;
         _environment = environment;
-        BaseAddress = baseAddress;
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException($"{_project} has not started yet.");
     public string Name => _project;
     public string Output => string.Join(Environment.NewLine, _output);
     public bool IsRunning => _process is { HasExited: false };
@@ -28,7 +29,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static async Task<ServiceProcess> StartAsync(string project, IReadOnlyDictionary<string, string> environment)
     {
-        var service = new ServiceProcess(project, environment, new Uri($"http://127.0.0.1:{Repository.FreeTcpPort()}"));
+        var service = new ServiceProcess(project, environment);
         await service.StartAgainAsync();
         return service;
     }
@@ -39,7 +40,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var dll = Repository.ServiceDll(_project);
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build {_project} first.", dll);
 
-        var startInfo = new ProcessStartInfo("dotnet", [dll, "--urls", BaseAddress.ToString()])
+        var startInfo = new ProcessStartInfo("dotnet", [dll, "--urls", _baseAddress?.ToString() ?? "http://127.0.0.1:0"])
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
@@ -47,16 +48,36 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
+        // Kestrel says where it listens at this level; a first start reads its port from that line.
+        startInfo.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in _environment) startInfo.Environment[key] = value;
 
         _output.Enqueue($"--- starting {_project} ---");
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = Process.Start(startInfo)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            _output.Enqueue(e.Data);
+            var at = e.Data.IndexOf(ListeningOn, StringComparison.Ordinal);
+            if (at >= 0) listening.TrySetResult(new Uri(e.Data[(at + ListeningOn.Length)..].Trim()));
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        _baseAddress ??= await ListeningAddressAsync(process, listening.Task);
         await WaitUntilHealthyAsync(process);
+    }
+
+    private const string ListeningOn = "Now listening on: ";
+
+    private async Task<Uri> ListeningAddressAsync(Process process, Task<Uri> listening)
+    {
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(listening, exited).WaitAsync(TimeSpan.FromSeconds(90));
+        if (first == exited) throw new InvalidOperationException($"{_project} exited with {process.ExitCode}:\n{Output}");
+        return await listening;
     }
 
     // SIGKILL: no shutdown code runs, as when a machine dies.
