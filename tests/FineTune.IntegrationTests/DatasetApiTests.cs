@@ -167,14 +167,8 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     [InlineData("/api/datasets?name=x.jsonl&model=gpt-9")]
     public async Task An_unknown_model_is_refused_naming_the_known_ones(string path)
     {
-        using var api = stack.CreateApiClient();
-        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
+        var problem = await BadRequestProblemAsync(path);
 
-        var response = await api.PostAsync(path, content);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains("gpt-9", detail);
         Assert.Contains("gpt-4.1-nano", detail);
@@ -208,16 +202,21 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     [InlineData("/api/datasets?name=x.jsonl&method=sft")]
     public async Task An_unknown_method_is_refused_naming_the_allowed_ones(string path)
     {
-        using var api = stack.CreateApiClient();
-        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
+        var problem = await BadRequestProblemAsync(path);
 
-        var response = await api.PostAsync(path, content);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Unknown method", problem.GetProperty("title").GetString());
         Assert.Equal("\"sft\" is not a fine-tuning method; use supervised, dpo or reinforcement.", problem.GetProperty("detail").GetString());
+    }
+
+    // The capitals sample posted to the path, answered with a 400 problem.
+    private async Task<JsonElement> BadRequestProblemAsync(string path)
+    {
+        using var api = stack.CreateApiClient();
+        using var content = new StreamContent(File.OpenRead(Repository.Sample("capitals-train.jsonl")));
+        var response = await api.PostAsync(path, content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]
