@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Polling;
@@ -19,6 +20,10 @@ public sealed partial class JobPoller(
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly WorkerOptions _options = options.Value;
     private readonly PollSchedule _schedule = new(options.Value, Random.Shared.NextDouble);
+
+    // Jobs whose save or update this poller could not finish (Redis refused or dropped it): the next poll
+    // saves and publishes them again even with nothing new, so no page waits for an update that never came.
+    private readonly ConcurrentDictionary<string, bool> _unpublished = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private enum Outcome { Polled, Finished, HeldElsewhere }
@@ -73,7 +78,8 @@ public sealed partial class JobPoller(
     {
         try
         {
-            _schedule.Sync(await jobs.ActiveJobIdsAsync(), now);
+            // A job whose last save left the active set but whose update was not published stays scheduled.
+            _schedule.Sync((await jobs.ActiveJobIdsAsync()).Concat(_unpublished.Keys), now);
         }
         catch (Exception e)
         {
@@ -125,7 +131,11 @@ public sealed partial class JobPoller(
         if (!await lease.TryAcquireAsync(jobId, _owner, _options.LeaseDuration)) return (Outcome.HeldElsewhere, null);
 
         var job = await jobs.GetAsync(jobId);
-        if (job is null) return (Outcome.Finished, null);
+        if (job is null)
+        {
+            _unpublished.TryRemove(jobId, out _);
+            return (Outcome.Finished, null);
+        }
         // Not yet created on the provider (the Api is still creating it): look again soon.
         if (job.ProviderJobId is null) return (Outcome.Polled, JobStatus.Running);
         // The job's own connection, which cannot be deleted while the job is active.
@@ -140,9 +150,11 @@ public sealed partial class JobPoller(
 
         // One response carries the state and the details (resolved hyperparameters, estimated finish, result files).
         var updated = job.WithProviderStateAndDetails(providerJob);
-        if (added.Count > 0 || updated != job)
+        if (added.Count > 0 || updated != job || _unpublished.ContainsKey(jobId))
         {
+            _unpublished[jobId] = true;
             await jobs.SaveAndPublishAsync(updated, added);
+            _unpublished.TryRemove(jobId, out _);
             if (updated.Status != job.Status) LogStatusChanged(jobId, updated.Status);
         }
         if (!JobStatus.IsTerminal(updated.Status)) return (Outcome.Polled, updated.Status);

@@ -164,6 +164,39 @@ public sealed class LivePathTests
         Assert.Equal((await watch.HistoryAsync()).Select(e => e.Id), published.SelectMany(u => u.NewEvents).Select(e => e.Id));
     }
 
+    [Fact]
+    public async Task An_update_redis_refused_to_publish_is_published_again_by_the_next_poll_even_when_nothing_is_new()
+    {
+        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(100));
+        // A Worker signed in as a Redis user of its own, whose right to PUBLISH the test takes away and gives back.
+        await stack.Worker.KillAsync();
+        using var admin = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ExecuteAsync("ACL", "SETUSER", "worker", "on", ">worker-secret", "~*", "&*", "+@all");
+        await stack.StartAnotherWorkerAsync(stack.Redis.ConnectionString + ",user=worker,password=worker-secret");
+        var updates = Channel.CreateUnbounded<JobUpdate>();
+        var subscription = await admin.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChannels.JobUpdates));
+        subscription.OnMessage(message => updates.Writer.TryWrite(FineTuneJson.Deserialize<JobUpdate>(message.Message.ToString())));
+
+        var job = await stack.CreateJobAsync();
+        await using var watch = new JobWatch(stack.Redis.ConnectionString, job.Id, () => stack.Logs);
+        await watch.UntilEventsAsync(5, Deadline);
+        await server.ExecuteAsync("ACL", "SETUSER", "worker", "-publish");
+        // The job finishes while every update about it is refused: its end is saved, and no one is told.
+        var finished = await watch.UntilTerminalAsync(Deadline);
+        await server.ExecuteAsync("ACL", "SETUSER", "worker", "+publish");
+
+        // Without a new poll's publish, no update ever says the job ended.
+        using var deadline = new CancellationTokenSource(Deadline);
+        JobUpdate update;
+        do update = await updates.Reader.ReadAsync(deadline.Token);
+        while (update.Job.Id != job.Id || !JobStatus.IsTerminal(update.Job.Status));
+        var history = await watch.HistoryAsync();
+        Assert.Equal(finished.Status, update.Job.Status);
+        Assert.Equal(history.Count, update.LastSequence);
+        await AssertExactHistoryAsync(stack, watch, finished);
+    }
+
     private static async Task AssertExactHistoryAsync(LivePathStack stack, JobWatch watch, FineTuneJob finished)
     {
         var providerEvents = await stack.CreateProvider().GetEventsSinceAsync(finished.ProviderJobId!, null, default);

@@ -65,8 +65,14 @@ public sealed class LivePathStack : IAsyncDisposable
         }
     }
 
-    // A second Worker process, as another replica (or the one started after a crash).
-    public Task<ServiceProcess> StartAnotherWorkerAsync() => StartAsync("FineTune.Worker", WorkerEnvironment(this));
+    // A second Worker process, as another replica (or the one started after a crash); redisConnectionString
+    // lets it sign in to Redis as a user of its own.
+    public Task<ServiceProcess> StartAnotherWorkerAsync(string? redisConnectionString = null)
+    {
+        var environment = WorkerEnvironment(this);
+        if (redisConnectionString is not null) environment["ConnectionStrings__redis"] = redisConnectionString;
+        return StartAsync("FineTune.Worker", environment);
+    }
 
     private static Dictionary<string, string> WorkerEnvironment(LivePathStack stack) => new()
     {
