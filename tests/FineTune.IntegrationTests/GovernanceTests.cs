@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
 using FineTune.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 
@@ -248,7 +249,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         using var viewerClient = viewer.Client(Api, owner.WorkspaceId);
         using var bystanderClient = bystander.Client(Api, owner.WorkspaceId);
 
-        await using var receiver = new WebhookReceiver();
+        await using var receiver = await WebhookReceiver.StartAsync();
         var settingsPath = $"/api/workspaces/{owner.WorkspaceId}/settings";
         Assert.Equal(HttpStatusCode.OK, (await ownerClient.PutAsJsonAsync(settingsPath, new { webhookUrl = receiver.Url })).StatusCode);
         var settingsJson = await viewerClient.GetStringAsync(settingsPath);
@@ -378,20 +379,31 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
     {
         public const string Secret = "T0SECRET/B0SECRET/xoxsecretpath";
 
-        private readonly HttpListener _listener = new();
-        private readonly Channel<string> _texts = Channel.CreateUnbounded<string>();
-        private readonly Task _serving;
+        private readonly LoopbackHttpServer _server;
+        private readonly Channel<string> _texts;
 
-        public WebhookReceiver()
+        private WebhookReceiver(LoopbackHttpServer server, Channel<string> texts)
         {
-            var port = Repository.FreeTcpPort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
-            Url = $"http://127.0.0.1:{port}/services/{Secret}";
-            _serving = ServeAsync();
+            _server = server;
+            _texts = texts;
         }
 
-        public string Url { get; }
+        public string Url => _server.Url($"/services/{Secret}");
+
+        public static async Task<WebhookReceiver> StartAsync()
+        {
+            var texts = Channel.CreateUnbounded<string>();
+            var server = await LoopbackHttpServer.StartAsync(async context =>
+            {
+                using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+                var body = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement;
+                Assert.Equal("application/json", context.Request.ContentType?.Split(';')[0]);
+                Assert.Equal(["text"], body.EnumerateObject().Select(p => p.Name));
+                texts.Writer.TryWrite(body.GetProperty("text").GetString()!);
+                await context.Response.WriteAsync("ok");
+            });
+            return new WebhookReceiver(server, texts);
+        }
 
         // The "text" of the next body that matches; every body must be exactly { "text": "..." }.
         public async Task<string> NextTextAsync(Func<string, bool> match)
@@ -404,34 +416,6 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
             }
         }
 
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                var body = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement;
-                Assert.Equal("application/json", context.Request.ContentType?.Split(';')[0]);
-                Assert.Equal(["text"], body.EnumerateObject().Select(p => p.Name));
-                _texts.Writer.TryWrite(body.GetProperty("text").GetString()!);
-                context.Response.StatusCode = 200;
-                context.Response.Close(Encoding.UTF8.GetBytes("ok"), willBlock: false);
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            _listener.Close();
-            await _serving;
-        }
+        public ValueTask DisposeAsync() => _server.DisposeAsync();
     }
 }

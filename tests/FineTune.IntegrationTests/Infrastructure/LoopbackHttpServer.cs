@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FineTune.IntegrationTests.Infrastructure;
 
-// A real HTTP server on one port of 127.0.0.1 and [::1] that counts the connections made to it, so a test
+// A real HTTP server on one port, reached at 127.0.0.1 and [::1] alike, that counts the connections made to it, so a test
 // can prove that nothing reached it, not even a connection without a request, and the requests. It answers
 // with handle, or 200 and "{}".
 public sealed class LoopbackHttpServer : IAsyncDisposable
@@ -33,7 +33,6 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public static async Task<LoopbackHttpServer> StartAsync(RequestDelegate? handle = null)
     {
-        var port = Repository.FreeTcpPort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         LoopbackHttpServer? server = null;
@@ -42,20 +41,19 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
             Interlocked.Increment(ref server!._connections);
             return next(connection);
         });
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(IPAddress.Loopback, port, Counted);
-            kestrel.Listen(IPAddress.IPv6Loopback, port, Counted);
-        });
+        // Port 0 on the dual-stack any-address: one port the system chose, for IPv4 and IPv6 both, read back
+        // once started (two loopback listeners could not share a port chosen so).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.IPv6Any, 0, Counted));
         var app = builder.Build();
-        server = new LoopbackHttpServer(app, port);
         app.Use((context, next) =>
         {
-            Interlocked.Increment(ref server._requests);
+            Interlocked.Increment(ref server!._requests);
             return next(context);
         });
         app.Run(handle ?? (context => context.Response.WriteAsync("{}")));
         await app.StartAsync();
+        // No one knows the port before the start, so no connection comes before the server is made.
+        server = new LoopbackHttpServer(app, new Uri(app.Urls.Single()).Port);
         return server;
     }
 
