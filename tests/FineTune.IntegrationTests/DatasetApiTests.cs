@@ -27,7 +27,8 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
                 ["ConnectionStrings__redis"] = Stack.Redis.ConnectionString,
                 ["FineTune__Provider__Endpoint"] = Stack.ProviderEndpoint,
                 ["FineTune__Bootstrap__AdminToken"] = FineTuneStack<GarnetRedisServer>.AdminToken,
-                ["FineTune__DataDirectory"] = dataDirectory,
+                // The stack's: its key ring in Redis is encrypted with the certificate kept there.
+                ["FineTune__DataDirectory"] = Stack.DataDirectory,
                 ["DOTNET_gcServer"] = "0",
                 ["DOTNET_GCgen0size"] = "0x1000000",
             });
