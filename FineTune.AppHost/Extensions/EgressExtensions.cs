@@ -11,7 +11,10 @@ public static class EgressExtensions
         if (provider.LocalProvider is null)
             return allowed is null ? service : service.WithEnvironment("FineTune__Egress__AllowedHosts", allowed);
 
-        var localProvider = provider.LocalProvider.GetEndpoint("http").Property(EndpointProperty.HostAndPort);
+        // The LocalProvider's host with any port: a user pastes the address the dashboard shows, whose port
+        // (the AppHost's proxy) is not the one the services are told. Only when the AppHost runs a LocalProvider,
+        // that is on a developer's machine; a server with a real provider allows nothing it is not given.
+        var localProvider = provider.LocalProvider.GetEndpoint("http").Property(EndpointProperty.Host);
         return service.WithEnvironment("FineTune__Egress__AllowedHosts",
             allowed is null ? ReferenceExpression.Create($"{localProvider}") : ReferenceExpression.Create($"{allowed},{localProvider}"));
     }
