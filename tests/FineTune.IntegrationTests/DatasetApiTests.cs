@@ -16,7 +16,7 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
     // The Api runs in its own process here, with the collector's allocation budget (gen0) fixed small, so
     // that its resident memory follows what it holds rather than how lazily the GC collects.
     [Fact]
-    public async Task A_50_MB_upload_streams_through_the_api_without_its_memory_growing_with_the_file()
+    public async Task A_100_MB_upload_streams_through_the_api_without_its_memory_growing_with_the_file()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("finetune-it-memory-").FullName;
         var file = Path.Combine(dataDirectory, "big.jsonl");
@@ -37,7 +37,7 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
 
             var small = Path.Combine(dataDirectory, "small.jsonl");
             WriteChatDataset(small, 10L * 1024 * 1024);
-            var lines = WriteChatDataset(file, 50L * 1024 * 1024);
+            var lines = WriteChatDataset(file, 100L * 1024 * 1024);
             var size = new FileInfo(file).Length;
             var smallSize = new FileInfo(small).Length;
 
@@ -46,7 +46,7 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
             var process = Process.GetProcessById(service.ProcessId);
             var before = ResidentBytes(process);
 
-            // The growth for a 10 MB file, then for a 50 MB one: streaming costs the same for both.
+            // The growth for a 10 MB file, then for a 100 MB one: streaming costs the same for both.
             var (smallPeak, _) = await UploadWhileSamplingAsync(api, process, small);
             var (peak, elapsed) = await UploadWhileSamplingAsync(api, process, file);
             var smallGrowth = smallPeak - before;
@@ -54,7 +54,8 @@ public sealed class DatasetApiOnGarnetTests(FineTuneStack<GarnetRedisServer> sta
             output.WriteLine($"Api resident {before / 1e6:0} MB after warm-up; peak +{smallGrowth / 1e6:0} MB for {smallSize / 1e6:0.0} MB, "
                 + $"+{growth / 1e6:0} MB for {size / 1e6:0.0} MB (uploaded and checked in {elapsed.TotalSeconds:0.0} s)");
 
-            // Holding the file would add at least the 40 MB difference (twice over as text); allow half of it as noise.
+            // Holding the file would add at least the 90 MB difference (twice over as text); allow half of it as noise, which
+            // is wide enough for the 10 to 30 MB the collector's timing alone moves the smaller peak by.
             Assert.True(growth - smallGrowth < (size - smallSize) / 2,
                 $"The Api's resident memory grew by {smallGrowth / 1e6:0} MB for {smallSize / 1e6:0} MB and by {growth / 1e6:0} MB for {size / 1e6:0} MB.\n{service.Output}");
             Assert.True(growth < size, $"The Api's resident memory grew by {growth / 1e6:0} MB for a {size / 1e6:0} MB upload.");
