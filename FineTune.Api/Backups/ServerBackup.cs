@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FineTune.Api.Datasets;
 using StackExchange.Redis;
 
 namespace FineTune.Api.Backups;

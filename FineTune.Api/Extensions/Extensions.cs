@@ -57,7 +57,7 @@ public static class Extensions
         builder.Services.AddScoped<ConnectionLookup>();
         builder.Services.AddSingleton<JobStore>();
         // The job workflows the job routes call: create and launch, approvals, control, provider reads.
-        builder.Services.AddSingleton<Jobs.JobLauncher>();
+        builder.Services.AddSingleton<Jobs.JobCreator>();
         builder.Services.AddSingleton<Jobs.JobApprovals>();
         builder.Services.AddSingleton<Jobs.JobControl>();
         builder.Services.AddSingleton<Jobs.JobArtifacts>();
@@ -66,7 +66,7 @@ public static class Extensions
 
         // Governance: who did what, monthly budgets with owners' approval, notifications and webhooks.
         builder.Services.AddSingleton<Audit.AuditLog>();
-        builder.Services.AddSingleton<Budgets.BudgetStore>();
+        builder.Services.AddSingleton<BudgetStore>();
         builder.Services.AddJobNotifications();
     }
 }

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
-using FineTune.Api.Budgets;
 using FineTune.Api.Datasets;
 
 namespace FineTune.Api.Jobs;
@@ -14,38 +13,32 @@ public sealed class JobApprovals(
     DatasetStore datasets,
     ProviderConnections connections,
     BudgetStore budgets,
-    JobLauncher launcher,
+    JobCreator creator,
     AuditLog audit,
     JobNotifications notifications,
     TimeProvider time)
 {
-    public async Task<JobOutcome> ApproveAsync(string jobId, ClaimsPrincipal owner, CancellationToken cancellationToken)
+    public async Task<JobOutcome> ApproveAsync(string jobId, ClaimsPrincipal owner)
     {
         if (await jobs.GetAsync(jobId) is not { } job) return new JobOutcome.NotFound();
         if (await ClaimDecisionAsync(job, JobApproval.Approved) is { } notPending) return notPending;
 
         var training = await datasets.GetInWorkspaceAsync(job.TrainingDatasetId, job.WorkspaceId);
         var validation = job.ValidationDatasetId is null ? null : await datasets.GetInWorkspaceAsync(job.ValidationDatasetId, job.WorkspaceId);
-        var provider = await connections.ClientForJobAsync(job);
-        if (training is null || (job.ValidationDatasetId is not null && validation is null) || provider is null)
+        var connection = await connections.FindAsync(job.ConnectionId, job.WorkspaceId);
+        if (training is null || (job.ValidationDatasetId is not null && validation is null) || connection is null)
         {
             await jobs.ReleaseDecisionAsync(job.Id);
             return new JobOutcome.CannotStart();
         }
 
-        // Approved means launched whatever the budget says: the owner saw the reason.
+        // Approved means launched whatever the budget says: the owner saw the reason. It starts as a create does.
         var approval = job.Approval! with { Decision = JobApproval.Approved, DecidedBy = owner.UserId(), DecidedAt = time.GetUtcNow() };
         var charge = await budgets.ChargeAsync(job.WorkspaceId, approval.EstimatedTrainedTokens, approval.EstimatedCost);
-        var launch = await launcher.LaunchAsync(job with { Approval = approval }, training, validation, provider, charge, cancellationToken);
-        if (launch is not JobOutcome.Succeeded { Job: var launched })
-        {
-            // Still pending: the owner may try again once the provider takes it.
-            await jobs.ReleaseDecisionAsync(job.Id);
-            return launch;
-        }
+        var uploading = await creator.StartUploadingAsync(job with { Approval = approval }, training, validation, charge);
         await audit.RecordAsync(job.WorkspaceId, owner, AuditAction.JobApproved, "job", job.Id, job.AuditName(), approval.Reason);
-        await notifications.ApprovalDecidedAsync(launched, owner.UserId(), owner.Identity?.Name ?? owner.UserId());
-        return launch;
+        await notifications.ApprovalDecidedAsync(uploading, owner.UserId(), owner.Identity?.Name ?? owner.UserId());
+        return new JobOutcome.Succeeded(uploading);
     }
 
     public async Task<JobOutcome> DenyAsync(string jobId, string? reason, ClaimsPrincipal owner)

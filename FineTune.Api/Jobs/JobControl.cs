@@ -10,13 +10,33 @@ public sealed class JobControl(
     JobStore jobs,
     ProviderConnections connections,
     JobApprovals approvals,
+    BudgetStore budgets,
     AuditLog audit,
-    JobNotifications notifications)
+    JobNotifications notifications,
+    TimeProvider time)
 {
     public async Task<JobOutcome> CancelAsync(string jobId, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (await jobs.GetAsync(jobId) is { Status: JobStatus.PendingApproval } pending) return await approvals.WithdrawAsync(pending, user);
+        var job = await jobs.GetAsync(jobId);
+        if (job is { Status: JobStatus.PendingApproval }) return await approvals.WithdrawAsync(job, user);
+        if (job is { Status: JobStatus.Uploading } && await CancelUploadAsync(job, user) is { } cancelled) return cancelled;
         return await ActAsync(jobId, user, AuditAction.JobCancelled, (provider, providerJobId, ct) => provider.CancelJobAsync(providerJobId, ct), cancellationToken);
+    }
+
+    // A job still uploading is not on the provider yet: the cancel is asked for first, so the Worker saves nothing
+    // over it (JobStore.RequestCancelAsync), and the month's charge is given back. Null when the Worker created it on
+    // the provider just before: it is cancelled there like any other.
+    private async Task<JobOutcome?> CancelUploadAsync(FineTuneJob job, ClaimsPrincipal user)
+    {
+        await jobs.RequestCancelAsync(job.Id);
+        if (await jobs.GetAsync(job.Id) is not { Status: JobStatus.Uploading } current) return null;
+
+        var cancelled = current with { Status = JobStatus.Cancelled, FinishedAt = time.GetUtcNow() };
+        await jobs.SaveAndPublishAsync(cancelled);
+        if (current.Upload?.Charge is { } charge) await budgets.RefundAsync(charge);
+        await audit.RecordAsync(cancelled.WorkspaceId, user, AuditAction.JobCancelled, "job", cancelled.Id, cancelled.AuditName(), "while uploading");
+        await notifications.JobFinishedAsync(cancelled);
+        return new JobOutcome.Succeeded(cancelled);
     }
 
     public Task<JobOutcome> PauseAsync(string jobId, ClaimsPrincipal user, CancellationToken cancellationToken) =>

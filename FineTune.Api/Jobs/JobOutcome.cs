@@ -2,7 +2,7 @@ using System.ClientModel;
 
 namespace FineTune.Api.Jobs;
 
-// What a job workflow (JobLauncher, JobApprovals, JobControl, JobArtifacts) came to. Each route maps the
+// What a job workflow (JobCreator, JobApprovals, JobControl, JobArtifacts) came to. Each route maps the
 // outcomes its workflow can reach to its own answers; the workflows never build HTTP answers.
 public abstract record JobOutcome
 {

@@ -55,7 +55,7 @@ public static class JobPlanner
     }
 
     // Why a create request for a job of this method cannot start a job, by field; empty when it can. A dataset is
-    // judged here by its report only when that was made for the job's method; JobLauncher checks the others again.
+    // judged here by its report only when that was made for the job's method; JobCreator checks the others again.
     public static Dictionary<string, string[]> RefusalReasons(CreateJobRequest request, string method, DatasetRecord? training, DatasetRecord? validation)
     {
         var reasons = new Dictionary<string, string[]>();

@@ -14,7 +14,8 @@ public static class JobsApi
         var api = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization();
 
         api.MapPost("/", CreateJob).WithName("CreateJob")
-            .WithSummary("Upload the datasets to the provider and start a fine-tuning job (201); over the workspace's monthly budget the job "
+            .WithSummary("Start a fine-tuning job (201, at once, in status uploading: the Worker sends the datasets and creates it on the "
+                + "provider; the job fails with the provider's error if it refuses); over the workspace's monthly budget the job "
                 + "is saved as pending_approval instead, with nothing sent to the provider, and answered with 202; a dataset that does not fit "
                 + "the job's method is refused with 400 and its lines, before anything is sent")
             .RequireWorkspaceRole(WorkspaceRole.Member);
@@ -26,7 +27,7 @@ public static class JobsApi
             .RequireJobRole(WorkspaceRole.Viewer);
         api.MapGet("/{id}/events", GetJobEvents).WithName("GetJobEvents").WithSummary("A job's events in order, after the provider event id 'after'")
             .RequireJobRole(WorkspaceRole.Viewer);
-        api.MapPost("/{id}/cancel", CancelJob).WithName("CancelJob").WithSummary("Cancel the job on the provider")
+        api.MapPost("/{id}/cancel", CancelJob).WithName("CancelJob").WithSummary("Cancel the job on the provider (or before it gets there, while uploading)")
             .RequireJobRole(WorkspaceRole.Member);
         api.MapPost("/{id}/pause", PauseJob).WithName("PauseJob").WithSummary("Pause the job on the provider")
             .RequireJobRole(WorkspaceRole.Member);
@@ -39,7 +40,7 @@ public static class JobsApi
         api.MapGet("/{id}/results.csv", DownloadJobResults).WithName("DownloadJobResults").WithSummary("The job's results file as the provider wrote it")
             .RequireJobRole(WorkspaceRole.Viewer);
         api.MapPost("/{id}/approve", ApproveJob).WithName("ApproveJob")
-            .WithSummary("Approve a job waiting for approval (over budget): it is launched on the provider as a create would; 409 once decided")
+            .WithSummary("Approve a job waiting for approval (over budget): it starts uploading as a created job does; 409 once decided")
             .RequireJobRole(WorkspaceRole.Owner);
         api.MapPost("/{id}/deny", DenyJob).WithName("DenyJob")
             .WithSummary("Deny a job waiting for approval, with an optional { reason }: it becomes denied and never starts; 409 once decided")
@@ -64,13 +65,12 @@ public static class JobsApi
         WorkspaceScope workspace,
         [AsParameters] JobServices services,
         CancellationToken cancellationToken) =>
-        await services.Launcher.CreateAsync(request, idempotencyKey, user, workspace.Id, cancellationToken) switch
+        await services.Creator.CreateAsync(request, idempotencyKey, user, workspace.Id, cancellationToken) switch
         {
             JobOutcome.Refused refused => ApiProblems.Unprocessable("The job cannot start", refused.Reasons),
             JobOutcome.DoesNotFitMethod misfit => ApiProblems.BadRequest($"The dataset does not fit {misfit.Method} fine-tuning", misfit.Reasons),
             JobOutcome.Succeeded { Job: { Status: JobStatus.PendingApproval } pending } => TypedResults.Accepted($"/api/jobs/{pending.Id}", pending),
             JobOutcome.Succeeded { Job: var job } => TypedResults.Created($"/api/jobs/{job.Id}", job),
-            JobOutcome.ProviderRefused refused => ApiProblems.Provider(refused.Error),
             var outcome => throw Unexpected(outcome),
         };
 
@@ -162,16 +162,15 @@ public static class JobsApi
             var outcome => throw Unexpected(outcome),
         };
 
-    public static async Task<Results<Ok<FineTuneJob>, NotFound, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>, ProblemHttpResult>> ApproveJob(
-        string id, ClaimsPrincipal user, [AsParameters] JobServices services, CancellationToken cancellationToken) =>
-        await services.Approvals.ApproveAsync(id, user, cancellationToken) switch
+    public static async Task<Results<Ok<FineTuneJob>, NotFound, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> ApproveJob(
+        string id, ClaimsPrincipal user, [AsParameters] JobServices services) =>
+        await services.Approvals.ApproveAsync(id, user) switch
         {
             JobOutcome.Succeeded { Job: var job } => TypedResults.Ok(job),
             JobOutcome.NotFound => TypedResults.NotFound(),
             JobOutcome.NotPending notPending => NotWaitingForApproval(notPending),
             JobOutcome.CannotStart => ApiProblems.Unprocessable("The job cannot start",
                 "Its dataset or its provider connection was deleted while it waited. Deny it, and launch it again with what exists now."),
-            JobOutcome.ProviderRefused refused => ApiProblems.Provider(refused.Error),
             var outcome => throw Unexpected(outcome),
         };
 
@@ -226,7 +225,7 @@ public static class JobsApi
 // The job routes' dependencies: the workflows, and the stores the reading routes use directly.
 public sealed record JobServices(
     JobStore Jobs,
-    JobLauncher Launcher,
+    JobCreator Creator,
     JobApprovals Approvals,
     JobControl Control,
     JobArtifacts Artifacts,

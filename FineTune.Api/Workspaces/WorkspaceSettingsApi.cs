@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using FineTune.Api.Budgets;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Workspaces;

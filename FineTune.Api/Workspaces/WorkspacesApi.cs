@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
-using FineTune.Api.Budgets;
 using Microsoft.AspNetCore.Mvc;
 
 namespace FineTune.Api.Workspaces;

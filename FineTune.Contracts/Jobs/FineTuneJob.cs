@@ -38,6 +38,9 @@ public sealed record FineTuneJob
     // Set when the job was launched over its workspace's budget and had to wait for an owner.
     public JobApproval? Approval { get; init; }
 
+    // Its datasets' way to the provider: set when it starts uploading, kept once launched.
+    public JobUpload? Upload { get; init; }
+
     // Where the job came from: null when created through FineTune, Imported when a worker found it on the
     // provider (created there directly). An imported job has no datasets (TrainingDatasetId is ""),
     // only the provider's file ids.

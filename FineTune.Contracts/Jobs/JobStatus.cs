@@ -16,8 +16,12 @@ public static class JobStatus
     public const string PendingApproval = "pending_approval";
     public const string Denied = "denied";
 
+    // Also FineTune's own: the Worker is sending the job's datasets to the provider, then creates it there.
+    public const string Uploading = "uploading";
+
     public static bool IsTerminal(string status) => status is Succeeded or Failed or Cancelled or Denied;
 
-    // Whether the Worker polls the provider for the job: a job waiting for approval is not there yet.
+    // Whether the Worker holds the job (uploads it, then polls the provider for it): a job waiting for approval
+    // is not its yet.
     public static bool IsPolled(string status) => !IsTerminal(status) && status != PendingApproval;
 }

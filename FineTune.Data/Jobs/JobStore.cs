@@ -12,9 +12,34 @@ public sealed class JobStore(IConnectionMultiplexer redis)
 {
     private IDatabase Db => redis.GetDatabase();
 
-    public async Task SaveAsync(FineTuneJob job)
+    public async Task SaveAsync(FineTuneJob job) => await SaveAsync(job, condition: null);
+
+    // Saves the job and tells every listener (the Web's live pages) what changed: the one way a job's
+    // new state, and the events that came with it, are announced. The update names how far the stored
+    // history reaches, so a listener that missed an earlier update (pub/sub does not retry) sees the gap.
+    public async Task SaveAndPublishAsync(FineTuneJob job, IReadOnlyList<JobEvent>? newEvents = null)
+    {
+        await SaveAsync(job);
+        await PublishAsync(job, newEvents ?? []);
+    }
+
+    // While a job uploads, the Worker writes it and a cancel may come at any moment: the Api asks for the cancel
+    // first (RequestCancelAsync), then saves the job cancelled. The Worker saves only while no cancel was asked for,
+    // in one transaction with that check, so a cancel is never overwritten by progress. False: nothing was saved.
+    public Task<bool> RequestCancelAsync(string jobId) =>
+        Db.StringSetAsync(RedisKeys.JobCancelRequested(jobId), "1", TimeSpan.FromDays(7), When.NotExists);
+
+    public async Task<bool> SaveAndPublishUnlessCancelledAsync(FineTuneJob job)
+    {
+        if (!await SaveAsync(job, Condition.KeyNotExists(RedisKeys.JobCancelRequested(job.Id)))) return false;
+        await PublishAsync(job, []);
+        return true;
+    }
+
+    private async Task<bool> SaveAsync(FineTuneJob job, Condition? condition)
     {
         var transaction = Db.CreateTransaction();
+        if (condition is not null) transaction.AddCondition(condition);
         _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
         _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
         _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
@@ -23,18 +48,14 @@ public sealed class JobStore(IConnectionMultiplexer redis)
             : transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id);
         // provider job id → job id: how the Worker's import knows which provider jobs FineTune has.
         if (job.ProviderJobId is not null) _ = transaction.HashSetAsync(ProviderJobIndex, job.ProviderJobId, job.Id);
-        await transaction.ExecuteAsync();
+        return await transaction.ExecuteAsync();
     }
 
-    // Saves the job and tells every listener (the Web's live pages) what changed: the one way a job's
-    // new state, and the events that came with it, are announced. The update names how far the stored
-    // history reaches, so a listener that missed an earlier update (pub/sub does not retry) sees the gap.
-    public async Task SaveAndPublishAsync(FineTuneJob job, IReadOnlyList<JobEvent>? newEvents = null)
+    private async Task PublishAsync(FineTuneJob job, IReadOnlyList<JobEvent> newEvents)
     {
-        await SaveAsync(job);
         var lastSequence = await Db.ListLengthAsync(RedisKeys.JobEvents(job.Id));
         await redis.GetSubscriber().PublishAsync(
-            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents ?? [], lastSequence)));
+            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents, lastSequence)));
     }
 
     // The job a user's Idempotency-Key stands for (for a day): jobId when the key is new, else the id it

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenAI;
@@ -47,10 +48,55 @@ public sealed class FineTuningProvider
         _fineTuning = client.GetFineTuningClient();
     }
 
+    // A file in one request (files.create), as the SDK sends it.
     public async Task<string> UploadTrainingFileAsync(Stream content, string fileName, CancellationToken cancellationToken)
     {
         OpenAIFile file = await _files.UploadFileAsync(content, fileName, FileUploadPurpose.FineTune, cancellationToken);
         return file.Id;
+    }
+
+    // Whether the provider still has the file, fit for fine-tuning: one deleted there, or that failed its processing,
+    // is not reused. Protocol method, so a 404 is an answer rather than an exception.
+    public async Task<bool> HasFileAsync(string fileId, CancellationToken cancellationToken)
+    {
+        var result = await _files.GetFileAsync(fileId, NoThrow(cancellationToken));
+        var response = result.GetRawResponse();
+        if (response.Status == 404) return false;
+        if (response.IsError) throw new ClientResultException(response);
+        using var json = ReadJson(result);
+        return OptionalString(json.RootElement, "status") is not ("error" or "deleted");
+    }
+
+    // The Uploads API, for files too big for one request: create, add parts, complete with the parts in order. The SDK
+    // has only protocol methods for it. Null when the provider has no Uploads API (it answers 404): send the file whole.
+    public async Task<string?> CreateUploadAsync(string fileName, long bytes, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject { ["filename"] = fileName, ["purpose"] = "fine-tune", ["bytes"] = bytes, ["mime_type"] = "text/jsonl" };
+        var result = await _files.CreateUploadAsync(BinaryContent.Create(BinaryData.FromString(body.ToJsonString())), NoThrow(cancellationToken));
+        var response = result.GetRawResponse();
+        if (response.Status == 404) return null;
+        if (response.IsError) throw new ClientResultException(response);
+        using var json = ReadJson(result);
+        return json.RootElement.GetProperty("id").GetString()!;
+    }
+
+    // Sends bytes [offset, offset + count) of a seekable stream as one part, streamed (never held in memory).
+    public async Task<string> AddUploadPartAsync(string uploadId, Stream file, long offset, long count, CancellationToken cancellationToken)
+    {
+        using var part = new MultipartPart(file, offset, count);
+        var result = await _files.AddUploadPartAsync(uploadId, part, part.ContentType, new RequestOptions { CancellationToken = cancellationToken });
+        using var json = ReadJson(result);
+        return json.RootElement.GetProperty("id").GetString()!;
+    }
+
+    // The file the parts became.
+    public async Task<string> CompleteUploadAsync(string uploadId, IReadOnlyList<string> partIds, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject { ["part_ids"] = new JsonArray([.. partIds.Select(id => (JsonNode)id)]) };
+        var result = await _files.CompleteUploadAsync(
+            uploadId, BinaryContent.Create(BinaryData.FromString(body.ToJsonString())), new RequestOptions { CancellationToken = cancellationToken });
+        using var json = ReadJson(result);
+        return json.RootElement.GetProperty("file").GetProperty("id").GetString()!;
     }
 
     public Task<ProviderJob> CreateJobAsync(ProviderJobRequest request, string idempotencyKey, CancellationToken cancellationToken) =>
@@ -263,6 +309,52 @@ public sealed class FineTuningProvider
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) ? number : null;
 
     private static JsonDocument ReadJson(ClientResult result) => JsonDocument.Parse(result.GetRawResponse().Content);
+
+    private static RequestOptions NoThrow(CancellationToken cancellationToken) =>
+        new() { CancellationToken = cancellationToken, ErrorOptions = ClientErrorBehaviors.NoThrow };
+
+    // A multipart/form-data body whose one field, "data", is a slice of a file, as the Uploads API takes a part.
+    // Written from the file each time it is sent, so a retried request sends the same bytes.
+    private sealed class MultipartPart(Stream file, long offset, long count) : BinaryContent
+    {
+        private readonly string _boundary = "FineTunePart" + Guid.NewGuid().ToString("N");
+
+        public string ContentType => $"multipart/form-data; boundary={_boundary}";
+
+        private byte[] Head => Encoding.UTF8.GetBytes(
+            $"--{_boundary}\r\nContent-Disposition: form-data; name=\"data\"; filename=\"part\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+
+        private byte[] Tail => Encoding.UTF8.GetBytes($"\r\n--{_boundary}--\r\n");
+
+        public override bool TryComputeLength(out long length)
+        {
+            length = Head.Length + count + Tail.Length;
+            return true;
+        }
+
+        public override void WriteTo(Stream stream, CancellationToken cancellationToken) =>
+            WriteToAsync(stream, cancellationToken).GetAwaiter().GetResult();
+
+        public override async Task WriteToAsync(Stream stream, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(Head, cancellationToken);
+            file.Position = offset;
+            var buffer = new byte[81920];
+            for (var left = count; left > 0;)
+            {
+                var read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken);
+                if (read == 0) throw new EndOfStreamException($"The file ended {left} bytes before the part did.");
+                await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                left -= read;
+            }
+            await stream.WriteAsync(Tail, cancellationToken);
+        }
+
+        // The file is the caller's.
+        public override void Dispose()
+        {
+        }
+    }
 
     // The job as the provider's last answer about it (a read, a create or a cancel) describes it.
     private static ProviderJob ParseJob(FineTuningJob job)

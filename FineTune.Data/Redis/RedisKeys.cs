@@ -12,11 +12,15 @@ public static class RedisKeys
     public static string JobEvents(string jobId) => $"finetune:job:{jobId}:events";
     public static string JobEventIndex(string jobId) => $"finetune:job:{jobId}:event-index";
     public static string JobLease(string jobId) => $"finetune:job:{jobId}:lease";
+    public static string JobCancelRequested(string jobId) => $"finetune:job:{jobId}:cancel-requested";
 
     // Provider connections; their keys are encrypted with KeyRing.ProviderSecrets (ServiceDefaults), whose
     // keys live in Redis too, as do the Web's cookie keys: the pub/sub channels are in RedisChannels.
     public static string Connection(string connectionId) => $"finetune:connection:{connectionId}";
     public static string WorkspaceConnections(string workspaceId) => $"finetune:workspace:{workspaceId}:connections";
+
+    // The provider file each dataset version (by SHA-256) became on a connection ("server" for the server's own).
+    public static string ProviderFiles(string connectionId) => $"finetune:connection:{connectionId}:files";
 
     public const string AllDatasets = "finetune:datasets:all";
     public static string Dataset(string datasetId) => $"finetune:dataset:{datasetId}";

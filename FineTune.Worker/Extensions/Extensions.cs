@@ -1,3 +1,4 @@
+using FineTune.Worker.Launching;
 using FineTune.Worker.Notifications;
 using FineTune.Worker.Polling;
 using Microsoft.Extensions.Options;
@@ -37,6 +38,12 @@ public static class Extensions
         builder.AddKeyRing(KeyRing.ProviderSecrets);
         builder.Services.AddProviderConnections();
 
+        // Jobs start uploading in the Api; the Worker sends their datasets (read from the data directory it shares
+        // with the Api) and creates them on the provider, then polls them.
+        builder.Services.AddSingleton(new BlobStore(Path.Combine(builder.DataDirectory(), "blobs")));
+        builder.Services.AddSingleton<ProviderFileStore>();
+        builder.Services.AddSingleton<BudgetStore>();
+        builder.Services.AddSingleton<JobLauncher>();
         builder.Services.AddHostedService<JobPoller>();
         // Finished jobs notify their people; the webhook outbox is posted from here.
         builder.Services.AddJobNotifications();

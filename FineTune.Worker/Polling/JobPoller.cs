@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
+using FineTune.Worker.Launching;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Polling;
 
 // Polls the provider for every active job this worker holds the lease on, stores what is new and
-// publishes it. Jobs are polled concurrently (at most MaxConcurrentPolls at once), each on its own
+// publishes it; a job still uploading is launched first (JobLauncher). Jobs are polled concurrently (at most MaxConcurrentPolls at once), each on its own
 // schedule (PollSchedule), and every provider call waits for the connection's request budget (the
 // RequestBudgetPolicy in the provider's pipeline). A failing job backs off alone; nothing a provider
 // or Redis does stops the loop. Terminal jobs leave the active set and are polled no more.
 public sealed partial class JobPoller(
     JobStore jobs,
     JobLease lease,
+    JobLauncher launcher,
     ProviderConnections connections,
     JobNotifications notifications,
     IOptions<WorkerOptions> options,
@@ -136,11 +138,17 @@ public sealed partial class JobPoller(
             _unpublished.TryRemove(jobId, out _);
             return (Outcome.Finished, null);
         }
-        // Not yet created on the provider (the Api is still creating it): look again soon.
-        if (job.ProviderJobId is null) return (Outcome.Polled, JobStatus.Running);
         // The job's own connection, which cannot be deleted while the job is active.
         var provider = await connections.ClientForJobAsync(job)
             ?? throw new InvalidOperationException($"Job {jobId} runs on connection {job.ConnectionId}, which no longer exists.");
+        if (job.Status == JobStatus.Uploading)
+        {
+            if (await launcher.LaunchAsync(job, provider, () => lease.TryAcquireAsync(jobId, _owner, _options.LeaseDuration), cancellationToken) is not { } launched)
+                return (Outcome.HeldElsewhere, null);
+            return await PolledOrFinishedAsync(launched);
+        }
+        // Saved by an older version while its Api created it on the provider: look again soon.
+        if (job.ProviderJobId is null) return (Outcome.Polled, JobStatus.Running);
 
         // The job first, then its events: every event behind a status we store is then stored too.
         var lastEventId = await jobs.LastEventIdAsync(jobId);
@@ -157,11 +165,16 @@ public sealed partial class JobPoller(
             _unpublished.TryRemove(jobId, out _);
             if (updated.Status != job.Status) LogStatusChanged(jobId, updated.Status);
         }
-        if (!JobStatus.IsTerminal(updated.Status)) return (Outcome.Polled, updated.Status);
+        return await PolledOrFinishedAsync(updated);
+    }
 
-        await AnnounceFinishedAsync(updated);
-        await lease.ReleaseAsync(jobId, _owner);
-        return (Outcome.Finished, updated.Status);
+    private async Task<(Outcome Outcome, string? Status)> PolledOrFinishedAsync(FineTuneJob job)
+    {
+        if (!JobStatus.IsTerminal(job.Status)) return (Outcome.Polled, job.Status);
+
+        await AnnounceFinishedAsync(job);
+        await lease.ReleaseAsync(job.Id, _owner);
+        return (Outcome.Finished, job.Status);
     }
 
     // The creator and watchers are told once (JobNotifications claims the job first). Telling them never

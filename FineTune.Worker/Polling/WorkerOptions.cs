@@ -44,12 +44,18 @@ public sealed class WorkerOptions : IValidatableObject
     [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = $"{Section}:RequestTimeout must be positive.")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    // A dataset bigger than this goes to the provider in parts of this size (OpenAI's Uploads API takes up to 64 MB a
+    // part), each saved as it lands, so a Worker taking over an upload resends at most one part. One part must go up
+    // within RequestTimeout.
+    [Range(1, 64L * 1024 * 1024, ErrorMessage = $"{Section}:UploadPartBytes must be between 1 and 67108864 (64 MB).")]
+    public long UploadPartBytes { get; set; } = 8L * 1024 * 1024;
+
     // How often the provider's job list is read to import the jobs created there outside FineTune.
     [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = $"{Section}:ImportInterval must be positive.")]
     public TimeSpan ImportInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    // A provider job younger than this is left for the next import: FineTune's Api may have created it
-    // and not yet stored it (the Api records the provider job id just after the provider answers).
+    // A provider job younger than this is left for the next import: a FineTune Worker may have created it
+    // and not yet stored it (it records the provider job id just after the provider answers).
     [Range(typeof(TimeSpan), Zero, Forever, ErrorMessage = $"{Section}:ImportGracePeriod must not be negative.")]
     public TimeSpan ImportGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -79,6 +79,8 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var page = await _browser.NewSignedInPageAsync();
         await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
         await WaitForAsync(async () => await page.Locator("[data-testid=job-event]").CountAsync() >= 5, "live events on the job page");
+        // Training, so the Worker has created it on the provider.
+        var providerJobId = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!.ProviderJobId!;
 
         // The lost update: the provider's newest events are stored as the Worker stores them, and nobody is told.
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
@@ -86,7 +88,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var provider = new FineTuningProvider(new ProviderOptions { Endpoint = $"{fixture.App.GetEndpoint("localprovider", "http")}v1", ApiKey = "local" });
         IReadOnlyList<JobEvent> lost = [];
         await WaitForAsync(async () => (lost = await store.AppendEventsAsync(job.Id,
-            await provider.GetEventsSinceAsync(job.ProviderJobId!, await store.LastEventIdAsync(job.Id), default))).Count > 0, "events the Worker has not stored yet");
+            await provider.GetEventsSinceAsync(providerJobId, await store.LastEventIdAsync(job.Id), default))).Count > 0, "events the Worker has not stored yet");
 
         // The Worker's next update shows the hole, and the page reads it from the Api.
         await page.Mouse.MoveAsync(0, 0);
@@ -98,7 +100,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         Assert.Subset(shown.ToHashSet(), lost.Select(e => e.Id).ToHashSet());
         // The stored history is the provider's, event for event.
         var history = (await store.GetEventsAsync(job.Id, null, 100_000)).Data;
-        var providerEvents = await provider.GetEventsSinceAsync(job.ProviderJobId!, null, default);
+        var providerEvents = await provider.GetEventsSinceAsync(providerJobId, null, default);
         Assert.Equal(providerEvents.Select(e => e.Id), history.Select(e => e.Id));
     }
 

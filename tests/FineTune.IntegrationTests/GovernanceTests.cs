@@ -132,7 +132,7 @@ public sealed class GovernanceTests(FineTuneStack<GarnetRedisServer> stack) : IC
         var approved = await ownerClient.PostAsync($"/api/jobs/{pending.Id}/approve", null);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         var launched = (await approved.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        Assert.StartsWith("ftjob-", launched.ProviderJobId);
+        Assert.Equal(JobStatus.Uploading, launched.Status);
         Assert.Equal(JobApproval.Approved, launched.Approval!.Decision);
         Assert.Equal(owner.Id, launched.Approval.DecidedBy);
         Assert.Equal(HttpStatusCode.Conflict, (await ownerClient.PostAsync($"/api/jobs/{pending.Id}/approve", null)).StatusCode);

@@ -32,7 +32,10 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
 
         var created = await CreateJobAsync(api, dataset.Id, suffix: "capitals");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        // The Api answers at once; the Worker sends the dataset and creates the job on the provider.
+        var accepted = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        Assert.Equal(JobStatus.Uploading, accepted.Status);
+        var job = await ApiCalls.WaitUntilLaunchedAsync(api, accepted.Id, JobDeadline, () => stack.Logs);
         Assert.StartsWith("ftjob-", job.ProviderJobId);
 
         var published = await ReadUntilTerminalAsync(updates, job.Id);
@@ -167,7 +170,8 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
         var second = await (await CreateJobAsync(api, dataset.Id, suffix: "once", idempotencyKey: key)).Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options);
 
         Assert.Equal(first!.Id, second!.Id);
-        Assert.Equal(first.ProviderJobId, second.ProviderJobId);
+        var launched = await ApiCalls.WaitUntilLaunchedAsync(api, first.Id, JobDeadline, () => stack.Logs);
+        Assert.Single((await stack.CreateProvider().ListJobsAsync(null, 100, CancellationToken.None)).Data, j => j.Id == launched.ProviderJobId);
     }
 
     [Theory]

@@ -37,6 +37,48 @@ public sealed class LivePathTests
         Assert.True(beforeKill.Count >= 10);
     }
 
+    // The dataset goes up in 1 KB parts, each held a moment by the provider: the Worker is killed after two parts,
+    // and the next one goes on with the same upload from the third part and starts the job once.
+    [Fact]
+    public async Task Killing_the_worker_mid_upload_another_goes_on_from_the_last_part_and_the_job_starts_once()
+    {
+        await using var stack = await LivePathStack.StartAsync(
+            stepDelay: TimeSpan.FromMilliseconds(20),
+            providerEnvironment: new()
+            {
+                ["LocalProvider__Faults__Rules__0__Path"] = "/v1/uploads/*/parts",
+                ["LocalProvider__Faults__Rules__0__Kind"] = "delay",
+                ["LocalProvider__Faults__Rules__0__Delay"] = "00:00:00.300",
+            },
+            workerSettings: new() { ["FineTune__Worker__UploadPartBytes"] = "1024" });
+        using var api = stack.CreateApiClient();
+        var sample = await File.ReadAllBytesAsync(Repository.Sample("capitals-train.jsonl"));
+        var dataset = await ApiCalls.UploadSampleAsync(api);
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "parts",
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 1))), FineTuneJson.Options);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        await using var watch = new JobWatch(stack.Redis.ConnectionString, job.Id, () => stack.Logs);
+
+        var atKill = await watch.UntilAsync(store => store.GetAsync(job.Id), j => j.Upload!.Datasets[0].PartIds.Count >= 2, Deadline, "two parts sent");
+        await stack.Worker.KillAsync();
+        await stack.StartAnotherWorkerAsync();
+        var finished = await watch.UntilTerminalAsync(Deadline);
+
+        Assert.Equal(JobStatus.Succeeded, finished.Status);
+        var sent = Assert.Single(finished.Upload!.Datasets);
+        var parts = (int)Math.Ceiling(sample.Length / 1024.0);
+        Assert.Equal(atKill.Upload!.Datasets[0].UploadId, sent.UploadId);
+        Assert.Equal(atKill.Upload.Datasets[0].PartIds, sent.PartIds.Take(atKill.Upload.Datasets[0].PartIds.Count));
+        Assert.Equal(parts, sent.PartIds.Count);
+        Assert.Equal((sample.LongLength, sample.LongLength), (sent.Bytes, sent.BytesSent));
+
+        // The parts made the file byte for byte, and the provider has one job, made from it.
+        var provider = stack.CreateProvider();
+        Assert.Equal(sample, (await provider.DownloadFileAsync(sent.FileId!, default)).ToArray());
+        var providerJob = Assert.Single((await provider.ListJobsAsync(null, 100, default)).Data);
+        Assert.Equal((finished.ProviderJobId, sent.FileId), (providerJob.Id, providerJob.TrainingFileId));
+    }
+
     [Fact]
     public Task Restarting_redis_mid_job_loses_and_duplicates_nothing() =>
         RestartingTheStoreMidJobLosesAndDuplicatesNothingAsync(() => new PersistentRedisServer());

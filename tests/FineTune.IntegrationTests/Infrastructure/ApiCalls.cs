@@ -30,15 +30,22 @@ public static class ApiCalls
     }
 
     // Polls the job until it is terminal; fails with the services' logs after the deadline.
-    public static async Task<FineTuneJob> WaitUntilTerminalAsync(HttpClient api, string jobId, TimeSpan deadline, Func<string> logs)
+    public static Task<FineTuneJob> WaitUntilTerminalAsync(HttpClient api, string jobId, TimeSpan deadline, Func<string> logs) =>
+        WaitUntilAsync(api, jobId, job => JobStatus.IsTerminal(job.Status), "finished", deadline, logs);
+
+    // Polls the job until the Worker has created it on the provider (or it ended before getting there).
+    public static Task<FineTuneJob> WaitUntilLaunchedAsync(HttpClient api, string jobId, TimeSpan deadline, Func<string> logs) =>
+        WaitUntilAsync(api, jobId, job => job.ProviderJobId is not null || JobStatus.IsTerminal(job.Status), "on the provider", deadline, logs);
+
+    private static async Task<FineTuneJob> WaitUntilAsync(HttpClient api, string jobId, Func<FineTuneJob, bool> done, string what, TimeSpan deadline, Func<string> logs)
     {
         var until = DateTime.UtcNow + deadline;
         while (true)
         {
             var job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{jobId}", FineTuneJson.Options))!;
-            if (JobStatus.IsTerminal(job.Status)) return job;
-            if (DateTime.UtcNow > until) Assert.Fail($"Job {jobId} is still {job.Status} after {deadline}.\n{logs()}");
-            await Task.Delay(250);
+            if (done(job)) return job;
+            if (DateTime.UtcNow > until) Assert.Fail($"Job {jobId} is not {what} after {deadline}: it is {job.Status}.\n{logs()}");
+            await Task.Delay(100);
         }
     }
 }

@@ -44,6 +44,8 @@ public class FineTuneStack<TRedis> : IAsyncLifetime where TRedis : IRedisServer,
             // the Api's own create-then-save on a busy machine (the provider's created_at is in whole seconds).
             ["FineTune__Worker__ImportInterval"] = "00:00:00.500",
             ["FineTune__Worker__ImportGracePeriod"] = "00:00:05",
+            // What the launcher did with each job's upload, for tests that wait for it.
+            ["Logging__LogLevel__FineTune.Worker.Launching"] = "Information",
         });
     }
 

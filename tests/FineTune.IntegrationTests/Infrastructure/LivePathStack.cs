@@ -14,7 +14,13 @@ public sealed class LivePathStack : IAsyncDisposable
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("finetune-live-").FullName;
     private readonly List<ServiceProcess> _services = [];
 
-    private LivePathStack(IRestartableRedisServer redis) => Redis = redis;
+    private readonly Dictionary<string, string> _workerSettings;
+
+    private LivePathStack(IRestartableRedisServer redis, Dictionary<string, string> workerSettings)
+    {
+        Redis = redis;
+        _workerSettings = workerSettings;
+    }
 
     // redis-server with AOF by default; PersistentGarnetServer for the same tests over Garnet.
     public IRestartableRedisServer Redis { get; }
@@ -25,11 +31,11 @@ public sealed class LivePathStack : IAsyncDisposable
     public string ProviderEndpoint => LocalProvider.BaseAddress + "v1";
 
     // stepDelay paces the LocalProvider's training so a test can act mid-job; providerEnvironment adds
-    // e.g. fault rules (LocalProvider__Faults__...).
+    // e.g. fault rules (LocalProvider__Faults__...), workerSettings the Workers' own (FineTune__Worker__...).
     public static async Task<LivePathStack> StartAsync(TimeSpan stepDelay, Dictionary<string, string>? providerEnvironment = null, bool withWeb = false,
-        Func<IRestartableRedisServer>? redis = null)
+        Func<IRestartableRedisServer>? redis = null, Dictionary<string, string>? workerSettings = null)
     {
-        var stack = new LivePathStack((redis ?? (() => new PersistentRedisServer()))());
+        var stack = new LivePathStack((redis ?? (() => new PersistentRedisServer()))(), workerSettings ?? []);
         try
         {
             var provider = new Dictionary<string, string>
@@ -74,22 +80,27 @@ public sealed class LivePathStack : IAsyncDisposable
         return StartAsync("FineTune.Worker", environment);
     }
 
-    private static Dictionary<string, string> WorkerEnvironment(LivePathStack stack) => new()
+    private static Dictionary<string, string> WorkerEnvironment(LivePathStack stack)
     {
-        ["ConnectionStrings__redis"] = stack.Redis.ConnectionString,
-        ["FineTune__Provider__Endpoint"] = stack.ProviderEndpoint,
-        ["FineTune__DataDirectory"] = stack._dataDirectory,
-        ["FineTune__Worker__PollInterval"] = "00:00:00.200",
-        ["FineTune__Worker__SlowPollInterval"] = "00:00:00.500",
-        // Short, so that a killed worker's jobs move to the next one soon.
-        ["FineTune__Worker__LeaseDuration"] = "00:00:02",
-        ["FineTune__Worker__BackoffInitialDelay"] = "00:00:00.200",
-        ["FineTune__Worker__BackoffMaxDelay"] = "00:00:02",
-        ["FineTune__Worker__RequestTimeout"] = "00:00:05",
-        // Jobs created on the provider outside FineTune are imported within about a second.
-        ["FineTune__Worker__ImportInterval"] = "00:00:00.300",
-        ["FineTune__Worker__ImportGracePeriod"] = "00:00:01",
-    };
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__redis"] = stack.Redis.ConnectionString,
+            ["FineTune__Provider__Endpoint"] = stack.ProviderEndpoint,
+            ["FineTune__DataDirectory"] = stack._dataDirectory,
+            ["FineTune__Worker__PollInterval"] = "00:00:00.200",
+            ["FineTune__Worker__SlowPollInterval"] = "00:00:00.500",
+            // Short, so that a killed worker's jobs move to the next one soon.
+            ["FineTune__Worker__LeaseDuration"] = "00:00:02",
+            ["FineTune__Worker__BackoffInitialDelay"] = "00:00:00.200",
+            ["FineTune__Worker__BackoffMaxDelay"] = "00:00:02",
+            ["FineTune__Worker__RequestTimeout"] = "00:00:05",
+            // Jobs created on the provider outside FineTune are imported within about a second.
+            ["FineTune__Worker__ImportInterval"] = "00:00:00.300",
+            ["FineTune__Worker__ImportGracePeriod"] = "00:00:01",
+        };
+        foreach (var (key, value) in stack._workerSettings) environment[key] = value;
+        return environment;
+    }
 
     public HttpClient CreateApiClient()
     {
@@ -103,7 +114,7 @@ public sealed class LivePathStack : IAsyncDisposable
     public string Logs => string.Join("\n\n", _services.Select(s => $"== {s.Name} ==\n{s.Output}"))
         + (Redis is PersistentGarnetServer garnet ? $"\n\n== Garnet ==\n{garnet.Output}" : "");
 
-    // Uploads the sample and starts a 3-epoch job on it through the Api.
+    // Uploads the sample and starts a 3-epoch job on it through the Api; returns it once it is on the provider.
     public async Task<FineTuneJob> CreateJobAsync(string sample = "capitals-train.jsonl")
     {
         using var api = CreateApiClient();
@@ -116,7 +127,8 @@ public sealed class LivePathStack : IAsyncDisposable
             new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "live", Seed: 11,
                 Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        return await ApiCalls.WaitUntilLaunchedAsync(api, job.Id, TimeSpan.FromSeconds(60), () => Logs);
     }
 
     private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string> environment)

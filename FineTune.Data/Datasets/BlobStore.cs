@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace FineTune.Api.Datasets;
+namespace FineTune.Data;
 
 public sealed record StoredBlob(string Sha256, long Bytes);
 

@@ -1,21 +1,19 @@
-using System.ClientModel;
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
-using FineTune.Api.Budgets;
 using FineTune.Api.Datasets;
 
 namespace FineTune.Api.Jobs;
 
 // Creates jobs: checks the request and that its datasets fit its method, answers a repeated Idempotency-Key
-// with the job it made the first time, charges the month's usage, and either launches the job on the provider
-// or, over the workspace's budget, saves it as pending_approval with nothing sent to the provider. Launching
-// (upload, create on the provider, save) is also how JobApprovals starts an approved job.
-public sealed class JobLauncher(
+// with the job it made the first time, charges the month's usage, and either starts the job uploading or, over
+// the workspace's budget, saves it as pending_approval with nothing sent to the provider. Starting it is only a
+// save: the Worker sends the datasets and creates the job on the provider (its JobLauncher), so the request
+// answers at once whatever the datasets' size. It is also how JobApprovals starts an approved job.
+public sealed class JobCreator(
     JobStore jobs,
     DatasetStore datasets,
     DatasetVersions versions,
-    BlobStore blobs,
     ProviderConnections connections,
     BudgetStore budgets,
     ModelCatalog catalog,
@@ -28,10 +26,10 @@ public sealed class JobLauncher(
     {
         var training = await datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspaceId);
         var validation = request.ValidationDatasetId is null ? null : await datasets.GetInWorkspaceAsync(request.ValidationDatasetId, workspaceId);
-        var provider = await connections.ClientAsync(request.ConnectionId, workspaceId);
+        var connection = await connections.FindAsync(request.ConnectionId, workspaceId);
         var method = request.Method ?? new JobMethod(TrainingMethods.Supervised, null);
         var reasons = JobPlanner.RefusalReasons(request, method.Type, training, validation);
-        if (provider is null) reasons["connectionId"] = [$"There is no connection {request.ConnectionId}."];
+        if (connection is null) reasons["connectionId"] = [$"There is no connection {request.ConnectionId}."];
         if (reasons.Count > 0) return new JobOutcome.Refused(reasons);
         var misfits = await MethodMisfitsAsync(method.Type, training!, validation, cancellationToken);
         if (misfits.Count > 0) return new JobOutcome.DoesNotFitMethod(method.Type, misfits);
@@ -74,46 +72,23 @@ public sealed class JobLauncher(
             return new JobOutcome.Succeeded(pending);
         }
 
-        var launched = await LaunchAsync(job, training!, validation, provider!, charge, cancellationToken);
-        if (launched is JobOutcome.Succeeded { Job: var started })
-        {
-            await audit.RecordAsync(workspaceId, user, AuditAction.JobCreated, "job", started.Id, started.AuditName(), $"trained on {training!.Name}");
-        }
-        return launched;
+        var uploading = await StartUploadingAsync(job, training!, validation, charge);
+        await audit.RecordAsync(workspaceId, user, AuditAction.JobCreated, "job", uploading.Id, uploading.AuditName(), $"trained on {training!.Name}");
+        return new JobOutcome.Succeeded(uploading);
     }
 
-    // Uploads the datasets, creates the job on the provider and saves it: the one way a job starts,
-    // at once or once approved. The month's usage was charged before; a launch that fails gives it back.
-    // Succeeded with the launched job, or ProviderRefused.
-    public async Task<JobOutcome> LaunchAsync(
-        FineTuneJob job, DatasetRecord training, DatasetRecord? validation, FineTuningProvider provider, BudgetCharge charge,
-        CancellationToken cancellationToken)
+    // Hands the job to the Worker: uploading, with the dataset versions to send and the budget charge to give back
+    // should the provider refuse it.
+    public async Task<FineTuneJob> StartUploadingAsync(FineTuneJob job, DatasetRecord training, DatasetRecord? validation, BudgetCharge charge)
     {
-        ProviderJob providerJob;
-        try
+        DatasetRecord[] toSend = validation is null ? [training] : [training, validation];
+        var uploading = job with
         {
-            var trainingFileId = await UploadAsync(training, provider, cancellationToken);
-            var validationFileId = validation is null ? null : await UploadAsync(validation, provider, cancellationToken);
-            providerJob = await provider.CreateJobAsync(
-                new ProviderJobRequest(job.Model, trainingFileId, validationFileId, job.Method, job.Suffix, job.Seed),
-                job.Metadata,
-                idempotencyKey: job.Id,
-                cancellationToken);
-        }
-        catch (ClientResultException e)
-        {
-            await budgets.RefundAsync(charge);
-            return new JobOutcome.ProviderRefused(e);
-        }
-        catch
-        {
-            await budgets.RefundAsync(charge);
-            throw;
-        }
-
-        var launched = job with { Status = providerJob.Status, ProviderJobId = providerJob.Id };
-        await jobs.SaveAndPublishAsync(launched);
-        return new JobOutcome.Succeeded(launched);
+            Status = JobStatus.Uploading,
+            Upload = new JobUpload([.. toSend.Select(dataset => new DatasetTransfer(dataset.Id, dataset.Name, dataset.Sha256, dataset.Bytes))], charge),
+        };
+        await jobs.SaveAndPublishAsync(uploading);
+        return uploading;
     }
 
     // The datasets' errors for the job's method, by field; empty when both fit it. A report made for another method,
@@ -127,12 +102,6 @@ public sealed class JobLauncher(
         if (validation is not null && await versions.ReportForMethodAsync(validation, method, cancellationToken) is { Valid: false } validationReport)
             misfits["validationDatasetId"] = JobPlanner.DatasetErrors(validation.Name, validationReport);
         return misfits;
-    }
-
-    private async Task<string> UploadAsync(DatasetRecord dataset, FineTuningProvider provider, CancellationToken cancellationToken)
-    {
-        await using var content = blobs.OpenRead(dataset.Sha256);
-        return await provider.UploadTrainingFileAsync(content, dataset.Name, cancellationToken);
     }
 }
 

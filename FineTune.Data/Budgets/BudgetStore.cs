@@ -1,13 +1,10 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace FineTune.Api.Budgets;
+namespace FineTune.Data;
 
 // A workspace's monthly budgets; null means none.
 public sealed record MonthlyBudget(long? TrainedTokens, decimal? Cost);
-
-// What one job's launch added to a month's usage, to give back if the provider refuses the job.
-public sealed record BudgetCharge(string WorkspaceId, string Month, long TrainedTokens, long CostMicros);
 
 // Budgets and usage per workspace. Usage is a hash per month (UTC) of the estimated trained tokens and
 // cost (in millionths of a dollar, so HINCRBY stays exact) of the jobs launched that month. A launch
