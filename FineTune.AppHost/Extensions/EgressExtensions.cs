@@ -11,11 +11,11 @@ public static class EgressExtensions
         if (provider.LocalProvider is null)
             return allowed is null ? service : service.WithEnvironment("FineTune__Egress__AllowedHosts", allowed);
 
-        // The LocalProvider's host with any port: a user pastes the address the dashboard shows, whose port
-        // (the AppHost's proxy) is not the one the services are told. Only when the AppHost runs a LocalProvider,
-        // that is on a developer's machine; a server with a real provider allows nothing it is not given.
-        var localProvider = provider.LocalProvider.GetEndpoint("http").Property(EndpointProperty.Host);
+        // The LocalProvider's host and port as the dashboard shows them, which a user pastes: nothing else of the
+        // machine. Only when the AppHost runs a LocalProvider, that is on a developer's machine; a server with a
+        // real provider allows nothing it is not given.
+        var localProvider = ReferenceExpression.Create($"{provider.LocalProvider.GetEndpoint("http").Property(EndpointProperty.HostAndPort)}");
         return service.WithEnvironment("FineTune__Egress__AllowedHosts",
-            allowed is null ? ReferenceExpression.Create($"{localProvider}") : ReferenceExpression.Create($"{allowed},{localProvider}"));
+            allowed is null ? localProvider : ReferenceExpression.Create($"{allowed},{localProvider}"));
     }
 }
