@@ -32,7 +32,8 @@ public sealed class BenchServices : IAsyncDisposable
         var dll = Path.Combine(Root, project, "bin", Configuration, "net10.0", project + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build {project} in {Configuration} first.", dll);
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Production unless the benchmark needs another: a Web whose pages a browser drives runs in Development.
+        environment.TryAdd("ASPNETCORE_ENVIRONMENT", "Production");
         environment["Logging__LogLevel__Default"] = "Warning";
         var process = Start("dotnet", [dll, "--urls", address.ToString()], environment);
         using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
