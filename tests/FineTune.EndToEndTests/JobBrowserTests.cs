@@ -64,6 +64,45 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         await Assertions.Expect(page.Locator("[data-testid=resolved-hyperparameters]")).ToContainTextAsync("epochs 10");
     }
 
+    // The provider holds the dataset's upload for a few seconds: the form still goes to the job page at once, and the page
+    // shows the job uploading, then moving on when the Worker has it on the provider.
+    [Fact]
+    public async Task A_job_goes_to_its_page_at_once_and_shows_its_upload_live_while_the_provider_holds_it()
+    {
+        using var api = fixture.CreateApiClient();
+        var name = $"browser-upload-{Guid.NewGuid():N}"[..22] + ".jsonl";
+        // Bytes of its own, so no earlier job's file on the provider is reused.
+        using var content = new StringContent(await File.ReadAllTextAsync(AppHostFixture.Sample("capitals-train.jsonl"))
+            + $$"""{"messages":[{"role":"user","content":"Which upload is this?"},{"role":"assistant","content":"{{name}}"}]}""" + "\n");
+        var dataset = (await (await api.PostAsync($"/api/datasets?name={name}", content)).Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+        using var provider = new HttpClient { BaseAddress = fixture.App.GetEndpoint("localprovider", "http") };
+        (await provider.PostAsJsonAsync("/admin/faults",
+            new { seed = 1, rules = new[] { new { path = "/v1/files", method = "POST", kind = "delay", delay = "00:00:04", times = 1 } } })).EnsureSuccessStatusCode();
+        try
+        {
+            var page = await _browser.NewSignedInPageAsync();
+            await page.GoToInteractivePageAsync("/jobs");
+            await page.GetByTestId("training-dataset").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = dataset.Name }).First.ClickAsync();
+            await page.GetByTestId("suffix").FillAsync("held");
+            await page.GetByTestId("create-job").ClickAsync();
+            await page.WaitForURLAsync(JobPageUrl());
+
+            await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=uploading]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("[data-testid=timeline-uploading][data-state=current]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("job-upload")).ToContainTextAsync($"{dataset.Name}: 0 KB of 6");
+            await Assertions.Expect(page.GetByTestId("job-upload-progress")).ToHaveAttributeAsync("data-percent", "0");
+
+            // Live, with no reload: the provider answered and the Worker created the job there.
+            await Assertions.Expect(page.Locator("[data-testid=timeline-uploading][data-state=done]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await Assertions.Expect(page.GetByTestId("job-upload")).ToHaveCountAsync(0);
+        }
+        finally
+        {
+            await provider.DeleteAsync("/admin/faults");
+        }
+    }
+
     // An update can be lost while the page's connection stays up (the Worker died between saving events and
     // publishing them, or the publish failed): the next update shows the hole, and the page reads it from the Api.
     [Fact]
