@@ -61,6 +61,7 @@ public static class Extensions
         builder.Services.AddSingleton<Jobs.JobApprovals>();
         builder.Services.AddSingleton<Jobs.JobControl>();
         builder.Services.AddSingleton<Jobs.JobArtifacts>();
+        builder.Services.AddSingleton<EvalStore>();
         // Records stored by older versions are entered in today's indexes before the Api serves requests.
         builder.Services.AddHostedService<Migrations.StoreMigrations>();
 

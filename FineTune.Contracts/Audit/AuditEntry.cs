@@ -42,4 +42,8 @@ public static class AuditAction
     public const string ConnectionUpdated = "connection.updated";
     public const string ConnectionDeleted = "connection.deleted";
     public const string ConnectionTested = "connection.tested";
+    public const string EvalCreated = "eval.created";
+    public const string EvalDeleted = "eval.deleted";
+    public const string EvalRunStarted = "eval.run_started";
+    public const string EvalRunCancelled = "eval.run_cancelled";
 }

@@ -253,6 +253,36 @@ public sealed class FineTuningProvider
         yield return new PlaygroundChunk(null, Done: true, FinishReason: finishReason, OutputTokens: outputTokens);
     }
 
+    // One answer, whole: what an eval asks the model under test and its judges.
+    public async Task<ChatAnswer> CompleteChatAsync(
+        string model, IReadOnlyList<ChatTurn> messages, double? temperature, int? maxTokens, int? seed, CancellationToken cancellationToken)
+    {
+        var options = new ChatCompletionOptions
+        {
+            Temperature = temperature is { } value ? (float)value : null,
+            MaxOutputTokenCount = maxTokens,
+        };
+#pragma warning disable OPENAI001 // Seed is marked experimental in the SDK; OpenAI's API takes it.
+        options.Seed = seed;
+#pragma warning restore OPENAI001
+        ChatCompletion completion = await _client.GetChatClient(model).CompleteChatAsync(messages.Select(ToChatMessage), options, cancellationToken);
+        return new ChatAnswer(
+            string.Concat(completion.Content.Select(part => part.Text)), completion.Usage?.InputTokenCount ?? 0, completion.Usage?.OutputTokenCount ?? 0);
+    }
+
+    // The text's embedding, or null when the provider has no embeddings endpoint (404).
+    public async Task<IReadOnlyList<float>?> EmbedAsync(string model, string text, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject { ["model"] = model, ["input"] = text };
+        var result = await _client.GetEmbeddingClient(model).GenerateEmbeddingsAsync(
+            BinaryContent.Create(BinaryData.FromString(body.ToJsonString())), NoThrow(cancellationToken));
+        var response = result.GetRawResponse();
+        if (response.Status == 404) return null;
+        if (response.IsError) throw new ClientResultException(response);
+        using var json = ReadJson(result);
+        return [.. json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(value => value.GetSingle())];
+    }
+
     private static ChatMessage ToChatMessage(ChatTurn turn) => turn.Role switch
     {
         "system" => new SystemChatMessage(turn.Content),

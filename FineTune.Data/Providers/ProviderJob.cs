@@ -61,3 +61,6 @@ public static class ProviderJobMapping
         return updated;
     }
 }
+
+// A whole chat answer and the tokens it took.
+public sealed record ChatAnswer(string Text, int PromptTokens, int CompletionTokens);

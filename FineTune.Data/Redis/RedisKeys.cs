@@ -56,4 +56,15 @@ public static class RedisKeys
     public static string UserUnreadNotifications(string userId) => $"finetune:user:{userId}:notifications:unread";
     public const string WebhookOutbox = "finetune:webhooks:outbox";
     public const string WebhookOutboxChannel = "finetune:webhooks:outbox-added";
+
+    // Evaluations: evals, their runs, each run's graded items (a hash by line, so an item is stored once), the runs
+    // the Worker has to run, and a run's lease and cancel request, as jobs have.
+    public static string Eval(string evalId) => $"finetune:eval:{evalId}";
+    public static string WorkspaceEvals(string workspaceId) => $"finetune:workspace:{workspaceId}:evals";
+    public static string EvalRuns(string evalId) => $"finetune:eval:{evalId}:runs";
+    public static string EvalRun(string runId) => $"finetune:eval-run:{runId}";
+    public static string EvalRunItems(string runId) => $"finetune:eval-run:{runId}:items";
+    public static string EvalRunLease(string runId) => $"finetune:eval-run:{runId}:lease";
+    public static string EvalRunCancelRequested(string runId) => $"finetune:eval-run:{runId}:cancel-requested";
+    public const string ActiveEvalRuns = "finetune:eval-runs:active";
 }

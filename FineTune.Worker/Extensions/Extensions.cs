@@ -1,3 +1,4 @@
+using FineTune.Worker.Evals;
 using FineTune.Worker.Launching;
 using FineTune.Worker.Notifications;
 using FineTune.Worker.Polling;
@@ -45,6 +46,9 @@ public static class Extensions
         builder.Services.AddSingleton<BudgetStore>();
         builder.Services.AddSingleton<JobLauncher>();
         builder.Services.AddHostedService<JobPoller>();
+        // Eval runs the Api queued: answered and graded here, on the same connections and budgets.
+        builder.Services.AddSingleton<EvalStore>();
+        builder.Services.AddHostedService<EvalRunner>();
         // Finished jobs notify their people; the webhook outbox is posted from here.
         builder.Services.AddJobNotifications();
         builder.Services.AddHostedService<WebhookDelivery>();

@@ -50,6 +50,15 @@ public sealed class WorkerOptions : IValidatableObject
     [Range(1, 64L * 1024 * 1024, ErrorMessage = $"{Section}:UploadPartBytes must be between 1 and 67108864 (64 MB).")]
     public long UploadPartBytes { get; set; } = 8L * 1024 * 1024;
 
+    // Items of one eval run asked and graded at the same time (each takes a request of the connection's budget).
+    [Range(1, 256, ErrorMessage = $"{Section}:EvalConcurrency must be between 1 and 256.")]
+    public int EvalConcurrency { get; set; } = 8;
+
+    // Attempts at one eval item's model call (or a judge's) when the provider fails it with a 429, a 5xx or a timeout,
+    // waiting as it asks (Retry-After) or backing off, before the item is stored as errored.
+    [Range(1, 100, ErrorMessage = $"{Section}:EvalAttempts must be between 1 and 100.")]
+    public int EvalAttempts { get; set; } = 8;
+
     // How often the provider's job list is read to import the jobs created there outside FineTune.
     [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = $"{Section}:ImportInterval must be positive.")]
     public TimeSpan ImportInterval { get; set; } = TimeSpan.FromMinutes(1);

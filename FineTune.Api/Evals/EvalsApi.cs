@@ -1,0 +1,264 @@
+using System.Security.Claims;
+using System.Text.Json;
+using FineTune.Api.Accounts;
+using FineTune.Api.Audit;
+using FineTune.Api.Datasets;
+using FineTune.Api.Workspaces;
+using FineTune.Evals;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FineTune.Api.Evals;
+
+// Evals and their runs. Defining an eval checks its graders against its test set's items before anything runs; a run
+// is only queued here (202) and the Worker answers and grades it (EvalRunner), publishing progress as it goes.
+public static class EvalsApi
+{
+    public static IEndpointRouteBuilder MapEvalsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/evals").WithTags("Evals").RequireAuthorization();
+
+        api.MapGet("/", ListEvals).WithName("ListEvals").WithSummary("The workspace's evals, newest first")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
+        api.MapPost("/", CreateEval).WithName("CreateEval")
+            .WithSummary("Define an eval: { name, datasetId, graders: [OpenAI grader objects, json_schema, regex], passThreshold? }; "
+                + "400 naming the grader and field when a grader or template does not fit the test set")
+            .RequireWorkspaceRole(WorkspaceRole.Member);
+        api.MapPost("/import", ImportEval).WithName("ImportEval")
+            .WithSummary("Define an eval from one as OpenAI's Evals API returned it (data_source_config, testing_criteria), on ?datasetId=")
+            .RequireWorkspaceRole(WorkspaceRole.Member);
+        api.MapGet("/{id}", GetEval).WithName("GetEval").WithSummary("One eval").RequireEvalRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/export", ExportEval).WithName("ExportEval").WithSummary("The eval as ?format=finetune (JSON) or promptfoo (YAML)")
+            .RequireEvalRole(WorkspaceRole.Viewer);
+        api.MapDelete("/{id}", DeleteEval).WithName("DeleteEval").WithSummary("Delete an eval and its runs: its creator, or an owner")
+            .RequireEvalRole(WorkspaceRole.Member);
+        api.MapGet("/{id}/runs", ListRuns).WithName("ListEvalRuns").WithSummary("The eval's runs, newest first").RequireEvalRole(WorkspaceRole.Viewer);
+        api.MapPost("/{id}/runs", CreateRun).WithName("CreateEvalRun")
+            .WithSummary("Queue a run: { model, connectionId?, temperature?, maxTokens?, seed?, systemPrompt? } → 202; the Worker runs it")
+            .RequireEvalRole(WorkspaceRole.Member);
+        api.MapGet("/{id}/runs/{runId}", GetRun).WithName("GetEvalRun").WithSummary("A run's status and figures").RequireEvalRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/runs/{runId}/items", GetRunItems).WithName("GetEvalRunItems")
+            .WithSummary("A run's graded items by line: ?offset=&limit=").RequireEvalRole(WorkspaceRole.Viewer);
+        api.MapPost("/{id}/runs/{runId}/cancel", CancelRun).WithName("CancelEvalRun").WithSummary("Stop a run; the items graded stay")
+            .RequireEvalRole(WorkspaceRole.Member);
+        api.MapGet("/{id}/compare", CompareRuns).WithName("CompareEvalRuns")
+            .WithSummary("Two runs item by item (?runs=a,b; a is the baseline): improved, regressed, unchanged, and whether the difference is real")
+            .RequireEvalRole(WorkspaceRole.Viewer);
+        return app;
+    }
+
+    private static RouteHandlerBuilder RequireEvalRole(this RouteHandlerBuilder builder, WorkspaceRole role) =>
+        builder.RequireRoleOn<EvalStore>(role, "id", (store, id) => store.WorkspaceOfAsync(id));
+
+    public static async Task<Ok<IReadOnlyList<Eval>>> ListEvals(WorkspaceScope workspace, [AsParameters] EvalServices services) =>
+        TypedResults.Ok(await services.Evals.ListAsync(workspace.Id));
+
+    public static async Task<Results<Ok<Eval>, NotFound>> GetEval(string id, [AsParameters] EvalServices services) =>
+        await services.Evals.GetAsync(id) is { } eval ? TypedResults.Ok(eval) : TypedResults.NotFound();
+
+    public static async Task<Results<Created<Eval>, ProblemHttpResult>> CreateEval(
+        CreateEvalRequest request, ClaimsPrincipal user, WorkspaceScope workspace, [AsParameters] EvalServices services, CancellationToken cancellationToken)
+    {
+        using var none = JsonDocument.Parse("[]");
+        return await DefineAsync(request.Name, request.DatasetId, request.Graders ?? none.RootElement.Clone(), request.PassThreshold,
+            user, workspace, services, cancellationToken);
+    }
+
+    public static async Task<Results<Created<Eval>, ProblemHttpResult>> ImportEval(
+        JsonElement openAIEval, [FromQuery] string? datasetId, ClaimsPrincipal user, WorkspaceScope workspace, [AsParameters] EvalServices services,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(datasetId)) return ApiProblems.BadRequest("The eval cannot be imported", "Give the test set as ?datasetId=: OpenAI's eval names none.");
+        string name;
+        JsonElement graders;
+        double? passThreshold;
+        try
+        {
+            (name, graders, passThreshold) = EvalFormats.ImportOpenAI(openAIEval);
+        }
+        catch (FormatException e)
+        {
+            return ApiProblems.BadRequest("The eval cannot be imported", e.Message);
+        }
+        return await DefineAsync(name, datasetId, graders, passThreshold, user, workspace, services, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<Eval>, ContentHttpResult, ProblemHttpResult>> ExportEval(
+        string id, [FromQuery] string? format, [FromQuery] string? model, [AsParameters] EvalServices services)
+    {
+        var eval = (await services.Evals.GetAsync(id))!;
+        return format switch
+        {
+            null or "finetune" => TypedResults.Ok(eval),
+            "promptfoo" => TypedResults.Text(
+                EvalFormats.ExportPromptfoo(eval.Name, $"{eval.DatasetId}.jsonl", eval.Graders, model ?? "openai:gpt-4.1-mini"), "application/yaml"),
+            _ => ApiProblems.BadRequest("Unknown export format", $"format must be finetune or promptfoo, not '{format}'."),
+        };
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteEval(
+        string id, ClaimsPrincipal user, [AsParameters] EvalServices services)
+    {
+        var eval = (await services.Evals.GetAsync(id))!;
+        if (eval.CreatedBy != user.UserId() && await services.Access.RoleAsync(user, eval.WorkspaceId) != WorkspaceRole.Owner)
+            return TypedResults.Problem(title: "Not yours to delete", detail: "Only its creator or a workspace owner deletes an eval.", statusCode: StatusCodes.Status403Forbidden);
+        await services.Evals.DeleteAsync(eval);
+        await services.Audit.RecordAsync(eval.WorkspaceId, user, AuditAction.EvalDeleted, "eval", eval.Id, eval.Name);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<IReadOnlyList<EvalRun>>> ListRuns(string id, [AsParameters] EvalServices services) =>
+        TypedResults.Ok(await services.Evals.ListRunsAsync(id));
+
+    public static async Task<Results<Accepted<EvalRun>, ProblemHttpResult>> CreateRun(
+        string id, CreateEvalRunRequest request, ClaimsPrincipal user, [AsParameters] EvalServices services)
+    {
+        var eval = (await services.Evals.GetAsync(id))!;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Model)) errors["model"] = ["Choose the model to evaluate."];
+        if (await services.Connections.FindAsync(request.ConnectionId, eval.WorkspaceId) is null)
+            errors["connectionId"] = [$"There is no connection {request.ConnectionId}."];
+        if (request.Temperature is < 0 or > 2) errors["temperature"] = ["temperature must be between 0 and 2."];
+        if (request.MaxTokens is < 1) errors["maxTokens"] = ["maxTokens must be at least 1."];
+        if (errors.Count > 0) return ApiProblems.BadRequest("The run cannot start", errors);
+
+        var run = new EvalRun
+        {
+            Id = "evalrun_" + Guid.NewGuid().ToString("N")[..16],
+            EvalId = eval.Id,
+            WorkspaceId = eval.WorkspaceId,
+            Status = EvalRunStatus.Queued,
+            Model = request.Model.Trim(),
+            ConnectionId = ProviderConnection.IsServer(request.ConnectionId) ? null : request.ConnectionId,
+            Temperature = request.Temperature,
+            MaxTokens = request.MaxTokens,
+            Seed = request.Seed,
+            SystemPrompt = string.IsNullOrWhiteSpace(request.SystemPrompt) ? null : request.SystemPrompt,
+            CreatedBy = user.UserId(),
+            CreatedAt = services.Time.GetUtcNow(),
+        };
+        await services.Evals.SaveAndPublishRunAsync(run);
+        await services.Audit.RecordAsync(eval.WorkspaceId, user, AuditAction.EvalRunStarted, "eval", eval.Id, eval.Name, $"{run.Id} on {run.Model}");
+        return TypedResults.Accepted($"/api/evals/{eval.Id}/runs/{run.Id}", run);
+    }
+
+    public static async Task<Results<Ok<EvalRun>, NotFound>> GetRun(string id, string runId, [AsParameters] EvalServices services) =>
+        await services.Evals.GetRunAsync(runId) is { } run && run.EvalId == id ? TypedResults.Ok(run) : TypedResults.NotFound();
+
+    public static async Task<Results<Ok<EvalItemPage>, NotFound>> GetRunItems(
+        string id, string runId, [FromQuery] int? offset, [FromQuery] int? limit, [AsParameters] EvalServices services)
+    {
+        if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id) return TypedResults.NotFound();
+        var items = await services.Evals.ItemsAsync(runId);
+        return TypedResults.Ok(new EvalItemPage(items.Count, [.. items.Skip(Math.Max(offset ?? 0, 0)).Take(Math.Clamp(limit ?? 100, 1, 1000))]));
+    }
+
+    // As a job's: the cancel is asked for first, so the Worker saves nothing over it.
+    public static async Task<Results<Ok<EvalRun>, NotFound, Conflict<ProblemDetails>>> CancelRun(
+        string id, string runId, ClaimsPrincipal user, [AsParameters] EvalServices services)
+    {
+        if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id) return TypedResults.NotFound();
+        if (EvalRunStatus.IsFinished(run.Status))
+            return TypedResults.Conflict(new ProblemDetails { Title = "The run has finished", Detail = $"It is {run.Status}.", Status = StatusCodes.Status409Conflict });
+        await services.Evals.RequestCancelAsync(run.Id);
+        var cancelled = (await services.Evals.GetRunAsync(run.Id) ?? run) with { Status = EvalRunStatus.Cancelled, FinishedAt = services.Time.GetUtcNow() };
+        await services.Evals.SaveAndPublishRunAsync(cancelled);
+        await services.Audit.RecordAsync(run.WorkspaceId, user, AuditAction.EvalRunCancelled, "eval", run.EvalId, null, run.Id);
+        return TypedResults.Ok(cancelled);
+    }
+
+    public static async Task<Results<Ok<EvalComparison>, ProblemHttpResult>> CompareRuns(
+        string id, [FromQuery] string? runs, [AsParameters] EvalServices services)
+    {
+        var runIds = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (runIds.Length != 2) return ApiProblems.BadRequest("Two runs are compared", "Give ?runs=A,B: A the baseline, B the run compared with it.");
+        var found = new List<EvalRun>();
+        foreach (var runId in runIds)
+        {
+            if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id)
+                return ApiProblems.BadRequest("Two runs are compared", $"The eval has no run {runId}.");
+            found.Add(run);
+        }
+        var a = (await services.Evals.ItemsAsync(found[0].Id)).ToDictionary(item => item.Line);
+        var b = (await services.Evals.ItemsAsync(found[1].Id)).ToDictionary(item => item.Line);
+        var outcomes = a.Keys.Intersect(b.Keys).Order()
+            .Select(line => new PairedOutcome(line, a[line].Passed, b[line].Passed, MeanScore(a[line]), MeanScore(b[line])))
+            .ToList();
+        var comparison = RunComparison.Compare(outcomes);
+        return TypedResults.Ok(new EvalComparison(found, comparison.Improved, comparison.Regressed, comparison.Unchanged, comparison.PValue,
+            comparison.MeanScoreDifference, comparison.ConfidenceLow, comparison.ConfidenceHigh, comparison.Summary));
+    }
+
+    private static double? MeanScore(EvalItemResult item)
+    {
+        var scores = item.Grades.Where(grade => grade.Error is null).Select(grade => grade.Score).ToList();
+        return scores.Count == 0 ? null : scores.Average();
+    }
+
+    // Checks the test set's items and the graders against them, then saves the eval.
+    private static async Task<Results<Created<Eval>, ProblemHttpResult>> DefineAsync(
+        string name, string datasetId, JsonElement graders, double? passThreshold, ClaimsPrincipal user, WorkspaceScope workspace,
+        EvalServices services, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["Name the eval."];
+        if (passThreshold is < 0 or > 1) errors["passThreshold"] = ["passThreshold is a pass rate between 0 and 1."];
+        var dataset = await services.Datasets.GetInWorkspaceAsync(datasetId, workspace.Id);
+        if (dataset is null) errors["datasetId"] = [$"There is no dataset {datasetId}."];
+        if (graders.ValueKind != JsonValueKind.Array) errors["graders"] = ["graders is a list of grader objects."];
+        if (errors.Count > 0) return ApiProblems.BadRequest("The eval cannot be saved", errors);
+
+        var fields = await ItemFieldsAsync(dataset!, services.Blobs, cancellationToken);
+        if (fields.Problem is { } problem) return ApiProblems.BadRequest("The eval cannot be saved", new Dictionary<string, string[]> { ["datasetId"] = [problem] });
+        GraderSet.Parse(graders, fields.Names, out var problems);
+        if (problems.Count > 0) return ApiProblems.BadRequest("The graders do not fit the test set", new Dictionary<string, string[]> { ["graders"] = [.. problems] });
+
+        var eval = new Eval
+        {
+            Id = "eval_" + Guid.NewGuid().ToString("N")[..16],
+            WorkspaceId = workspace.Id,
+            Name = name.Trim(),
+            DatasetId = dataset!.Id,
+            DatasetSha256 = dataset.Sha256,
+            Graders = graders.Clone(),
+            PassThreshold = passThreshold,
+            CreatedBy = user.UserId(),
+            CreatedAt = services.Time.GetUtcNow(),
+        };
+        await services.Evals.SaveAsync(eval);
+        await services.Audit.RecordAsync(workspace.Id, user, AuditAction.EvalCreated, "eval", eval.Id, eval.Name, $"on {dataset.Name}");
+        return TypedResults.Created($"/api/evals/{eval.Id}", eval);
+    }
+
+    // The fields every item of the test set has (a template may name only those), or the first line that is no item.
+    private static async Task<(IReadOnlySet<string> Names, string? Problem)> ItemFieldsAsync(DatasetRecord dataset, BlobStore blobs, CancellationToken cancellationToken)
+    {
+        HashSet<string>? common = null;
+        using var reader = new StreamReader(blobs.OpenRead(dataset.Sha256));
+        var line = 0;
+        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            try
+            {
+                var names = EvalItem.Parse(line, text).FieldNames;
+                if (common is null) common = [.. names];
+                else common.IntersectWith(names);
+            }
+            catch (FormatException e)
+            {
+                return (new HashSet<string>(), $"{dataset.Name}: {e.Message}");
+            }
+        }
+        return common is null ? (new HashSet<string>(), $"{dataset.Name} has no items.") : (common, null);
+    }
+}
+
+public sealed record EvalServices(
+    EvalStore Evals,
+    DatasetStore Datasets,
+    BlobStore Blobs,
+    ProviderConnections Connections,
+    WorkspaceAccess Access,
+    AuditLog Audit,
+    TimeProvider Time);

@@ -1,0 +1,75 @@
+using FineTune.Evals;
+
+namespace FineTune.Contracts;
+
+public static class EvalRunStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinished(string status) => status is Completed or Failed or Cancelled;
+}
+
+// One run of an eval: its items answered by Model on a connection (null: the server's own) and graded. The Worker runs it
+// and keeps the figures up to date as items are graded.
+public sealed record EvalRun
+{
+    public required string Id { get; init; }
+    public required string EvalId { get; init; }
+    public required string WorkspaceId { get; init; }
+    public required string Status { get; init; }
+    public required string Model { get; init; }
+    public string? ConnectionId { get; init; }
+    public double? Temperature { get; init; }
+    public int? MaxTokens { get; init; }
+    public int? Seed { get; init; }
+    public string? SystemPrompt { get; init; }
+    public required string CreatedBy { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public EvalRunCounts Counts { get; init; } = new(0, 0, 0, 0);
+
+    // Passed of the items graded without error; null before any.
+    public double? PassRate { get; init; }
+    public IReadOnlyList<EvalGraderMean> Graders { get; init; } = [];
+    public EvalUsage Usage { get; init; } = new(0, 0);
+    public EvalLatency? LatencyMs { get; init; }
+
+    // Why the run failed as a whole (its connection is gone, its test set unreadable).
+    public string? Error { get; init; }
+}
+
+// Total: the test set's items; the others count those graded so far.
+public sealed record EvalRunCounts(int Total, int Passed, int Failed, int Errored);
+
+public sealed record EvalGraderMean(string Name, double Mean);
+
+public sealed record EvalUsage(long PromptTokens, long CompletionTokens);
+
+public sealed record EvalLatency(double P50, double P95);
+
+// One item of a run: the prompt's last user message, the model's answer and the reference, each grader's grade, and
+// whether all graders passed. Error when the model could not be asked (after retries) or the item is not a valid line.
+public sealed record EvalItemResult(
+    int Line,
+    string? Input,
+    string? Output,
+    string? Reference,
+    bool? Passed,
+    IReadOnlyList<EvalGrade> Grades,
+    int PromptTokens,
+    int CompletionTokens,
+    double LatencyMs,
+    string? Error = null);
+
+public sealed record EvalItemPage(int Total, IReadOnlyList<EvalItemResult> Items);
+
+// What the Worker publishes as a run goes: its new figures and the items graded since the last update.
+public sealed record EvalRunUpdate(EvalRun Run, IReadOnlyList<EvalItemResult> NewItems);
+
+// Two runs of one eval, item by item.
+public sealed record EvalComparison(IReadOnlyList<EvalRun> Runs, int Improved, int Regressed, int Unchanged, double PValue,
+    double MeanScoreDifference, double ConfidenceLow, double ConfidenceHigh, string Summary);

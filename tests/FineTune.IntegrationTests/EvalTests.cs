@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTune.IntegrationTests.Infrastructure;
+
+namespace FineTune.IntegrationTests;
+
+// Evals against the LocalProvider through the Api and the Worker: a fine-tuned model against its base on the training
+// prompts, graded by exact match, and the comparison; graders that do not fit the test set are refused before a run.
+public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFixture<FineTuneStack<GarnetRedisServer>>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(180);
+
+    private const string ExactAnswer = """
+        [{ "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}", "operation": "eq" }]
+        """;
+
+    [Fact]
+    public async Task A_fine_tuned_model_passes_far_more_of_its_training_prompts_than_its_base_and_the_comparison_calls_it_real()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await ApiCalls.UploadSampleAsync(api);
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "evaluated", Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var trained = await ApiCalls.WaitUntilTerminalAsync(api, job.Id, Deadline, () => stack.Logs);
+        Assert.Equal(JobStatus.Succeeded, trained.Status);
+
+        var eval = await CreateEvalAsync(api, "capitals exact", dataset.Id, ExactAnswer);
+        var baseRun = await RunToEndAsync(api, eval.Id, "gpt-4.1-mini");
+        var tunedRun = await RunToEndAsync(api, eval.Id, trained.FineTunedModel!);
+
+        Assert.Equal(dataset.Report.ExampleCount, tunedRun.Counts.Total);
+        Assert.Equal((tunedRun.Counts.Total, 0), (tunedRun.Counts.Passed + tunedRun.Counts.Failed, tunedRun.Counts.Errored));
+        Assert.True(tunedRun.PassRate > 0.8, $"the fine-tuned model passed {tunedRun.PassRate:P0}");
+        Assert.True(baseRun.PassRate < 0.2, $"the base model passed {baseRun.PassRate:P0}");
+        Assert.Equal("exact", Assert.Single(tunedRun.Graders).Name);
+        Assert.True(tunedRun.Usage.CompletionTokens > 0);
+        Assert.NotNull(tunedRun.LatencyMs);
+
+        var items = (await api.GetFromJsonAsync<EvalItemPage>($"/api/evals/{eval.Id}/runs/{tunedRun.Id}/items?limit=1000", FineTuneJson.Options))!;
+        Assert.Equal(tunedRun.Counts.Total, items.Total);
+        Assert.Equal(Enumerable.Range(1, items.Total), items.Items.Select(item => item.Line));
+        var france = Assert.Single(items.Items, item => item.Input == "What is the capital of France?");
+        Assert.Equal(("The capital of France is Paris.", true), (france.Reference, france.Passed));
+
+        var comparison = (await api.GetFromJsonAsync<EvalComparison>($"/api/evals/{eval.Id}/compare?runs={baseRun.Id},{tunedRun.Id}", FineTuneJson.Options))!;
+        Assert.True(comparison.Improved > comparison.Regressed + 15, comparison.Summary);
+        Assert.True(comparison.PValue < 0.001, comparison.Summary);
+        Assert.Contains($"{comparison.Improved - comparison.Regressed} more", comparison.Summary);
+    }
+
+    [Fact]
+    public async Task Graders_that_do_not_fit_the_test_set_are_refused_naming_the_grader_and_the_field()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await ApiCalls.UploadSampleAsync(api);
+
+        var response = await api.PostAsJsonAsync("/api/evals", new CreateEvalRequest("wrong field", dataset.Id, JsonDocument.Parse("""
+            [{ "type": "string_check", "name": "answer", "input": "{{ sample.output_text }}", "reference": "{{ item.answer }}", "operation": "eq" },
+             { "type": "no_such_grader", "name": "mystery" }]
+            """).RootElement), FineTuneJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problems = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("graders")
+            .EnumerateArray().Select(problem => problem.GetString()!).ToList();
+        Assert.Contains(problems, problem => problem.Contains("'answer'") && problem.Contains("item.answer"));
+        Assert.Contains(problems, problem => problem.Contains("'mystery'") && problem.Contains("no_such_grader"));
+        Assert.DoesNotContain((await api.GetFromJsonAsync<List<Eval>>("/api/evals", FineTuneJson.Options))!, eval => eval.Name == "wrong field");
+    }
+
+    private static async Task<Eval> CreateEvalAsync(HttpClient api, string name, string datasetId, string graders)
+    {
+        var response = await api.PostAsJsonAsync("/api/evals", new CreateEvalRequest(name, datasetId, JsonDocument.Parse(graders).RootElement), FineTuneJson.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<Eval>(FineTuneJson.Options))!;
+    }
+
+    private async Task<EvalRun> RunToEndAsync(HttpClient api, string evalId, string model)
+    {
+        var response = await api.PostAsJsonAsync($"/api/evals/{evalId}/runs", new CreateEvalRunRequest(model, Temperature: 0, Seed: 1), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
+        Assert.Equal(EvalRunStatus.Queued, run.Status);
+        var stopAt = DateTime.UtcNow + Deadline;
+        while (!EvalRunStatus.IsFinished(run.Status))
+        {
+            if (DateTime.UtcNow > stopAt) Assert.Fail($"Eval run {run.Id} is still {run.Status}.\n{stack.Logs}");
+            await Task.Delay(200);
+            run = (await api.GetFromJsonAsync<EvalRun>($"/api/evals/{evalId}/runs/{run.Id}", FineTuneJson.Options))!;
+        }
+        Assert.True(run.Status == EvalRunStatus.Completed, $"{run.Status}: {run.Error}\n{stack.Logs}");
+        return run;
+    }
+}
