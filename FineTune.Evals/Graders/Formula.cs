@@ -99,7 +99,11 @@ internal sealed class Formula
         var name = _text[start.._at];
         if (name.Length == 0) throw Fail(_at < _text.Length ? $"unexpected '{_text[_at]}'" : "it ends too soon");
         if (Take('(')) return Call(name);
-        if (!_names.Contains(name)) throw Fail($"'{name}' is not one of its graders ({string.Join(", ", _names.Order(StringComparer.Ordinal))})");
+        if (!_names.Contains(name))
+        {
+            _at = start;
+            throw Fail($"'{name}' is not one of its graders ({string.Join(", ", _names.Order(StringComparer.Ordinal))})");
+        }
         return scores => scores[name];
     }
 

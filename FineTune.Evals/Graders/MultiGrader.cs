@@ -65,7 +65,7 @@ internal sealed class MultiGrader(string name, IReadOnlyList<(string Key, Grader
         if (failed.Second is not null) return Error($"sub-grader '{failed.First.Key}' could not grade: {failed.Second.Error}");
         var scores = graders.Zip(grades).ToDictionary(pair => pair.First.Key, pair => pair.Second.Score, StringComparer.Ordinal);
         var score = formula(scores);
-        if (!double.IsFinite(score)) return Error($"calculate_output \"{calculateOutput}\" is {score} for these scores");
+        if (!double.IsFinite(score)) return Error($"calculate_output \"{calculateOutput}\" is not a finite number for these scores");
         return Grade(score, passThreshold is { } threshold ? score >= threshold : grades.All(grade => grade.Passed));
     }
 }
