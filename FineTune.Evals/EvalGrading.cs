@@ -41,8 +41,6 @@ public sealed class GraderSet
     // The grades' names, in the order GradeAsync gives them.
     public IReadOnlyList<string> Names { get; }
 
-    internal IReadOnlyList<Grader> Graders => _graders;
-
     // problems: one message per problem, each naming the grader and the field ("grader 'exact' (string_check): template
     // {{ item.answer }} names a field the items do not have"). With problems, the set holds only the graders that had none.
     public static GraderSet Parse(JsonElement graders, IReadOnlySet<string> itemFields, out IReadOnlyList<string> problems)

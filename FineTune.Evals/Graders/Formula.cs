@@ -37,26 +37,19 @@ internal sealed class Formula
         return formula;
     }
 
-    private Func<IReadOnlyDictionary<string, double>, double> Sum()
-    {
-        var left = Product();
-        while (Take('+') || Take('-'))
-        {
-            var plus = _text[_at - 1] == '+';
-            var (a, b) = (left, Product());
-            left = plus ? scores => a(scores) + b(scores) : scores => a(scores) - b(scores);
-        }
-        return left;
-    }
+    private Func<IReadOnlyDictionary<string, double>, double> Sum() => Chain(Product, ('+', (a, b) => a + b), ('-', (a, b) => a - b));
 
-    private Func<IReadOnlyDictionary<string, double>, double> Product()
+    private Func<IReadOnlyDictionary<string, double>, double> Product() => Chain(Signed, ('*', (a, b) => a * b), ('/', (a, b) => a / b));
+
+    // Operands joined left to right by operators of one precedence.
+    private Func<IReadOnlyDictionary<string, double>, double> Chain(Func<Func<IReadOnlyDictionary<string, double>, double>> operand,
+        params (char Symbol, Func<double, double, double> Apply)[] operators)
     {
-        var left = Signed();
-        while (Take('*') || Take('/'))
+        var left = operand();
+        while (operators.FirstOrDefault(op => Take(op.Symbol)).Apply is { } apply)
         {
-            var times = _text[_at - 1] == '*';
-            var (a, b) = (left, Signed());
-            left = times ? scores => a(scores) * b(scores) : scores => a(scores) / b(scores);
+            var (a, b) = (left, operand());
+            left = scores => apply(a(scores), b(scores));
         }
         return left;
     }

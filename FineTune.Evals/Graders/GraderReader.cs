@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace FineTune.Evals;
@@ -29,14 +28,16 @@ internal sealed class GraderReader(JsonElement json, string name, string type, I
 
     public bool Has(string key) => Json.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null;
 
+    private bool TryGet(string key, bool required, out JsonElement value)
+    {
+        if (Json.TryGetProperty(key, out value) && value.ValueKind != JsonValueKind.Null) return true;
+        if (required) Problem($"missing required key '{key}'");
+        return false;
+    }
+
     public string? String(string key, bool required = true)
     {
-        if (!Has(key))
-        {
-            if (required) Problem($"missing required key '{key}'");
-            return null;
-        }
-        var value = Json.GetProperty(key);
+        if (!TryGet(key, required, out var value)) return null;
         if (value.ValueKind == JsonValueKind.String) return value.GetString();
         Problem($"'{key}' must be a string");
         return null;
@@ -53,12 +54,7 @@ internal sealed class GraderReader(JsonElement json, string name, string type, I
 
     public double? Number(string key, bool required = false)
     {
-        if (!Has(key))
-        {
-            if (required) Problem($"missing required key '{key}'");
-            return null;
-        }
-        var value = Json.GetProperty(key);
+        if (!TryGet(key, required, out var value)) return null;
         if (value.ValueKind == JsonValueKind.Number) return value.GetDouble();
         Problem($"'{key}' must be a number");
         return null;
@@ -66,12 +62,7 @@ internal sealed class GraderReader(JsonElement json, string name, string type, I
 
     public IReadOnlyList<string>? Strings(string key)
     {
-        if (!Has(key))
-        {
-            Problem($"missing required key '{key}'");
-            return null;
-        }
-        var value = Json.GetProperty(key);
+        if (!TryGet(key, required: true, out var value)) return null;
         if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(item => item.ValueKind == JsonValueKind.String))
         {
             return [.. value.EnumerateArray().Select(item => item.GetString()!)];
@@ -93,6 +84,4 @@ internal sealed class GraderReader(JsonElement json, string name, string type, I
         templateProblems.ForEach(Problem);
         return template;
     }
-
-    public static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -5,9 +5,8 @@ namespace FineTune.Evals;
 
 // FineTune's json_schema grader: {type, name, schema}. Passes (score 1) when the answer is JSON and valid against the
 // schema (JsonSchema.Net: drafts 6 to 2020-12, format not asserted, as the drafts say by default). Reasoning says why not.
-internal sealed class JsonSchemaGrader(string name, JsonSchema schema, JsonElement schemaJson) : Grader(name)
+internal sealed class JsonSchemaGrader(string name, JsonSchema schema) : Grader(name)
 {
-    public JsonElement Schema => schemaJson;
 
     public static JsonSchemaGrader? Read(GraderReader reader)
     {
@@ -26,7 +25,7 @@ internal sealed class JsonSchemaGrader(string name, JsonSchema schema, JsonEleme
         {
             // A registry of its own, so two graders' schemas with the same $id do not meet.
             var schema = JsonSchema.Build(json, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-            return reader.HasProblems ? null : new JsonSchemaGrader(reader.Name, schema, json);
+            return reader.HasProblems ? null : new JsonSchemaGrader(reader.Name, schema);
         }
         catch (Exception e) when (e is JsonSchemaException or JsonException or ArgumentException or InvalidOperationException)
         {

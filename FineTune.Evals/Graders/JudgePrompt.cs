@@ -9,11 +9,6 @@ internal sealed class JudgePrompt(string? connectionId, string model, IReadOnlyL
 {
     private static readonly string[] Roles = ["system", "developer", "user", "assistant"];
 
-    public string? ConnectionId => connectionId;
-    public string Model => model;
-    public IReadOnlyList<(string Role, Template Content)> Messages => messages;
-    public EvalSampling Sampling => sampling;
-
     public static JudgePrompt? Read(GraderReader reader)
     {
         var model = reader.String("model");

@@ -7,9 +7,6 @@ namespace FineTune.Evals;
 // one of the labels, counts too. Anything else is an error grade.
 internal sealed class LabelModelGrader(string name, JudgePrompt judge, IReadOnlyList<string> labels, IReadOnlyList<string> passingLabels) : Grader(name)
 {
-    public JudgePrompt Judge => judge;
-    public IReadOnlyList<string> Labels => labels;
-    public IReadOnlyList<string> PassingLabels => passingLabels;
 
     public static LabelModelGrader? Read(GraderReader reader)
     {

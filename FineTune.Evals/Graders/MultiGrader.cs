@@ -10,8 +10,6 @@ internal sealed class MultiGrader(string name, IReadOnlyList<(string Key, Grader
     Func<IReadOnlyDictionary<string, double>, double> formula, double? passThreshold) : Grader(name)
 {
     public IReadOnlyList<(string Key, Grader Grader)> Graders => graders;
-    public string CalculateOutput => calculateOutput;
-    public double? PassThreshold => passThreshold;
 
     public static MultiGrader? Read(GraderReader reader, Func<JsonElement, string, Grader?> readSubGrader)
     {

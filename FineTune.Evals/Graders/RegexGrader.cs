@@ -16,9 +16,6 @@ internal sealed class RegexGrader(string name, Template input, Regex pattern) : 
         ['x'] = RegexOptions.IgnorePatternWhitespace,
     };
 
-    public Template Input => input;
-    public Regex Pattern => pattern;
-
     public static RegexGrader? Read(GraderReader reader)
     {
         var input = reader.Template("input", DefaultInput);

@@ -12,10 +12,6 @@ namespace FineTune.Evals;
 // shape is a broken grader, not a bad answer.
 internal sealed partial class ScoreModelGrader(string name, JudgePrompt judge, double min, double max, double passThreshold) : Grader(name)
 {
-    public JudgePrompt Judge => judge;
-    public double Min => min;
-    public double Max => max;
-    public double PassThreshold => passThreshold;
 
     public static ScoreModelGrader? Read(GraderReader reader)
     {

@@ -6,10 +6,6 @@ internal sealed class StringCheckGrader(string name, Template input, Template re
 {
     public static readonly string[] Operations = ["eq", "ne", "like", "ilike"];
 
-    public Template Input => input;
-    public Template Reference => reference;
-    public string Operation => operation;
-
     public static StringCheckGrader? Read(GraderReader reader)
     {
         var input = reader.Template("input");

@@ -9,11 +9,6 @@ internal sealed class TextSimilarityGrader(string name, Template input, Template
     public static readonly string[] Metrics = ["fuzzy_match", "bleu", "gleu", "meteor", "cosine", "rouge_1", "rouge_2", "rouge_3", "rouge_4", "rouge_5", "rouge_l"];
     private const string DefaultEmbeddingModel = "text-embedding-3-large";
 
-    public Template Input => input;
-    public Template Reference => reference;
-    public string Metric => metric;
-    public double PassThreshold => passThreshold;
-
     public static TextSimilarityGrader? Read(GraderReader reader, bool inMulti)
     {
         var input = reader.Template("input");
