@@ -3,6 +3,7 @@ using System.Text.Json;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
 using FineTune.Api.Datasets;
+using FineTune.Api.Jobs;
 using FineTune.Api.Workspaces;
 using FineTune.Evals;
 using Microsoft.AspNetCore.Mvc;
@@ -43,6 +44,10 @@ public static class EvalsApi
         api.MapGet("/{id}/compare", CompareRuns).WithName("CompareEvalRuns")
             .WithSummary("Two runs item by item (?runs=a,b; a is the baseline): improved, regressed, unchanged, and whether the difference is real")
             .RequireEvalRole(WorkspaceRole.Viewer);
+        app.MapPost("/api/jobs/{id}/evaluate", EvaluateJob).WithTags("Evals").WithName("EvaluateJob")
+            .WithSummary("Evaluate a finished job's model against its base model: on { evalId } or, without one, a new eval of its validation "
+                + "set (else its training set) whose answers should read like the references (fuzzy_match ≥ 0.8); two runs → 202")
+            .RequireRoleOn<JobStore>(WorkspaceRole.Member, "id", (store, id) => store.WorkspaceOfAsync(id));
         return app;
     }
 
@@ -60,7 +65,7 @@ public static class EvalsApi
     {
         using var none = JsonDocument.Parse("[]");
         return await DefineAsync(request.Name, request.DatasetId, request.Graders ?? none.RootElement.Clone(), request.PassThreshold,
-            user, workspace, services, cancellationToken);
+            user, workspace.Id, services, cancellationToken);
     }
 
     public static async Task<Results<Created<Eval>, ProblemHttpResult>> ImportEval(
@@ -79,7 +84,7 @@ public static class EvalsApi
         {
             return ApiProblems.BadRequest("The eval cannot be imported", e.Message);
         }
-        return await DefineAsync(name, datasetId, graders, passThreshold, user, workspace, services, cancellationToken);
+        return await DefineAsync(name, datasetId, graders, passThreshold, user, workspace.Id, services, cancellationToken);
     }
 
     public static async Task<Results<Ok<Eval>, ContentHttpResult, ProblemHttpResult>> ExportEval(
@@ -121,6 +126,50 @@ public static class EvalsApi
         if (request.MaxTokens is < 1) errors["maxTokens"] = ["maxTokens must be at least 1."];
         if (errors.Count > 0) return ApiProblems.BadRequest("The run cannot start", errors);
 
+        var run = await StartRunAsync(eval, request, jobId: null, user, services);
+        return TypedResults.Accepted($"/api/evals/{eval.Id}/runs/{run.Id}", run);
+    }
+
+    // One click from a finished job: its fine-tuned model and its base model on the same eval, answered the same way
+    // (temperature 0, one seed), and the comparison to open once both finish.
+    public static async Task<Results<Accepted<JobEvaluationStarted>, ProblemHttpResult>> EvaluateJob(
+        string id, EvaluateJobRequest? request, ClaimsPrincipal user, [AsParameters] EvalServices services, JobStore jobs, CancellationToken cancellationToken)
+    {
+        var job = (await jobs.GetAsync(id))!;
+        if (job is not { Status: JobStatus.Succeeded, FineTunedModel: { } fineTunedModel })
+            return ApiProblems.BadRequest("The job has no model to evaluate yet", $"It is {job.Status}; a job is evaluated once it has succeeded.");
+
+        Eval eval;
+        if (request?.EvalId is { } evalId)
+        {
+            if (await services.Evals.GetInWorkspaceAsync(evalId, job.WorkspaceId) is not { } chosen)
+                return ApiProblems.BadRequest("The eval cannot be used", $"The job's workspace has no eval {evalId}.");
+            eval = chosen;
+        }
+        else
+        {
+            var defined = await DefineAsync($"{job.AuditName()} against {job.Model}", job.ValidationDatasetId ?? job.TrainingDatasetId, LikeTheReference.RootElement,
+                passThreshold: null, user, job.WorkspaceId, services, cancellationToken);
+            if (defined.Result is not Created<Eval> { Value: { } created }) return (ProblemHttpResult)defined.Result;
+            eval = created;
+        }
+
+        var sampling = new CreateEvalRunRequest(job.Model, job.ConnectionId, Temperature: 0, Seed: job.Seed ?? 1);
+        var baseRun = await StartRunAsync(eval, sampling, job.Id, user, services);
+        var fineTunedRun = await StartRunAsync(eval, sampling with { Model = fineTunedModel }, job.Id, user, services);
+        await jobs.UpdateAsync(job.Id, current => current with { Evaluation = new JobEvaluation(eval.Id, baseRun.Id, fineTunedRun.Id) });
+        var compareUrl = $"/evals/{eval.Id}/compare?runs={baseRun.Id},{fineTunedRun.Id}";
+        return TypedResults.Accepted(compareUrl, new JobEvaluationStarted(eval.Id, baseRun.Id, fineTunedRun.Id, compareUrl));
+    }
+
+    // Answers that read like the references: what a fine-tune on chat examples is for.
+    private static readonly JsonDocument LikeTheReference = JsonDocument.Parse("""
+        [{ "type": "text_similarity", "name": "like the reference", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}",
+           "evaluation_metric": "fuzzy_match", "pass_threshold": 0.8 }]
+        """);
+
+    private static async Task<EvalRun> StartRunAsync(Eval eval, CreateEvalRunRequest request, string? jobId, ClaimsPrincipal user, EvalServices services)
+    {
         var run = new EvalRun
         {
             Id = "evalrun_" + Guid.NewGuid().ToString("N")[..16],
@@ -133,12 +182,13 @@ public static class EvalsApi
             MaxTokens = request.MaxTokens,
             Seed = request.Seed,
             SystemPrompt = string.IsNullOrWhiteSpace(request.SystemPrompt) ? null : request.SystemPrompt,
+            JobId = jobId,
             CreatedBy = user.UserId(),
             CreatedAt = services.Time.GetUtcNow(),
         };
         await services.Evals.SaveAndPublishRunAsync(run);
         await services.Audit.RecordAsync(eval.WorkspaceId, user, AuditAction.EvalRunStarted, "eval", eval.Id, eval.Name, $"{run.Id} on {run.Model}");
-        return TypedResults.Accepted($"/api/evals/{eval.Id}/runs/{run.Id}", run);
+        return run;
     }
 
     public static async Task<Results<Ok<EvalRun>, NotFound>> GetRun(string id, string runId, [AsParameters] EvalServices services) =>
@@ -196,13 +246,13 @@ public static class EvalsApi
 
     // Checks the test set's items and the graders against them, then saves the eval.
     private static async Task<Results<Created<Eval>, ProblemHttpResult>> DefineAsync(
-        string name, string datasetId, JsonElement graders, double? passThreshold, ClaimsPrincipal user, WorkspaceScope workspace,
+        string name, string datasetId, JsonElement graders, double? passThreshold, ClaimsPrincipal user, string workspaceId,
         EvalServices services, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["Name the eval."];
         if (passThreshold is < 0 or > 1) errors["passThreshold"] = ["passThreshold is a pass rate between 0 and 1."];
-        var dataset = await services.Datasets.GetInWorkspaceAsync(datasetId, workspace.Id);
+        var dataset = await services.Datasets.GetInWorkspaceAsync(datasetId, workspaceId);
         if (dataset is null) errors["datasetId"] = [$"There is no dataset {datasetId}."];
         if (graders.ValueKind != JsonValueKind.Array) errors["graders"] = ["graders is a list of grader objects."];
         if (errors.Count > 0) return ApiProblems.BadRequest("The eval cannot be saved", errors);
@@ -215,7 +265,7 @@ public static class EvalsApi
         var eval = new Eval
         {
             Id = "eval_" + Guid.NewGuid().ToString("N")[..16],
-            WorkspaceId = workspace.Id,
+            WorkspaceId = workspaceId,
             Name = name.Trim(),
             DatasetId = dataset!.Id,
             DatasetSha256 = dataset.Sha256,
@@ -225,7 +275,7 @@ public static class EvalsApi
             CreatedAt = services.Time.GetUtcNow(),
         };
         await services.Evals.SaveAsync(eval);
-        await services.Audit.RecordAsync(workspace.Id, user, AuditAction.EvalCreated, "eval", eval.Id, eval.Name, $"on {dataset.Name}");
+        await services.Audit.RecordAsync(workspaceId, user, AuditAction.EvalCreated, "eval", eval.Id, eval.Name, $"on {dataset.Name}");
         return TypedResults.Created($"/api/evals/{eval.Id}", eval);
     }
 

@@ -27,6 +27,9 @@ public sealed record EvalRun
     public int? MaxTokens { get; init; }
     public int? Seed { get; init; }
     public string? SystemPrompt { get; init; }
+
+    // The job whose "evaluate against the base model" started the run: its pass rate goes onto the job when it finishes.
+    public string? JobId { get; init; }
     public required string CreatedBy { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
@@ -69,6 +72,11 @@ public sealed record EvalItemPage(int Total, IReadOnlyList<EvalItemResult> Items
 
 // What the Worker publishes as a run goes: its new figures and the items graded since the last update.
 public sealed record EvalRunUpdate(EvalRun Run, IReadOnlyList<EvalItemResult> NewItems);
+
+// What "evaluate against the base model" started on a finished job.
+public sealed record JobEvaluationStarted(string EvalId, string BaseRunId, string FineTunedRunId, string CompareUrl);
+
+public sealed record EvaluateJobRequest(string? EvalId = null);
 
 // Two runs of one eval, item by item.
 public sealed record EvalComparison(IReadOnlyList<EvalRun> Runs, int Improved, int Regressed, int Unchanged, double PValue,

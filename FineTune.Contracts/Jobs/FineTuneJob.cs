@@ -41,6 +41,9 @@ public sealed record FineTuneJob
     // Its datasets' way to the provider: set when it starts uploading, kept once launched.
     public JobUpload? Upload { get; init; }
 
+    // The latest "evaluate against the base model": the eval, its two runs and, once each has finished, its pass rate.
+    public JobEvaluation? Evaluation { get; init; }
+
     // Where the job came from: null when created through FineTune, Imported when a worker found it on the
     // provider (created there directly). An imported job has no datasets (TrainingDatasetId is ""),
     // only the provider's file ids.
@@ -54,6 +57,12 @@ public sealed record FineTuneJob
 }
 
 public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters);
+
+public sealed record JobEvaluation(string EvalId, string BaseRunId, string FineTunedRunId)
+{
+    public double? BasePassRate { get; init; }
+    public double? FineTunedPassRate { get; init; }
+}
 
 // Null means "auto": the provider picks the value.
 public sealed record JobHyperparameters(int? NEpochs = null, int? BatchSize = null, double? LearningRateMultiplier = null);

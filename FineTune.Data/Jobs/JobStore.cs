@@ -36,6 +36,21 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         return true;
     }
 
+    // Changes a stored job as it is now, whoever else saves it meanwhile (the save is made only if the job is still what
+    // change saw, else read and changed again), and publishes it. Null when there is no such job.
+    public async Task<FineTuneJob?> UpdateAsync(string jobId, Func<FineTuneJob, FineTuneJob> change)
+    {
+        while (true)
+        {
+            var stored = await Db.StringGetAsync(RedisKeys.Job(jobId));
+            if (stored.IsNull) return null;
+            var changed = change(FineTuneJson.Deserialize<FineTuneJob>(stored.ToString()));
+            if (!await SaveAsync(changed, Condition.StringEqual(RedisKeys.Job(jobId), stored))) continue;
+            await PublishAsync(changed, []);
+            return changed;
+        }
+    }
+
     private async Task<bool> SaveAsync(FineTuneJob job, Condition? condition)
     {
         var transaction = Db.CreateTransaction();

@@ -13,6 +13,7 @@ namespace FineTune.Worker.Evals;
 // and looks for a cancel. A Worker that dies leaves its lease to expire; the next one goes on with the items left.
 public sealed partial class EvalRunner(
     EvalStore evals,
+    JobStore jobs,
     BlobStore blobs,
     ProviderConnections connections,
     IOptions<WorkerOptions> options,
@@ -132,10 +133,20 @@ public sealed partial class EvalRunner(
         }
 
         var all = await evals.ItemsAsync(run.Id);
-        await FinishAsync(EvalRunFigures.Of(run, all), EvalRunStatus.Completed, Drain(fresh));
+        var completed = EvalRunFigures.Of(run, all);
+        await FinishAsync(completed, EvalRunStatus.Completed, Drain(fresh));
+        if (completed.JobId is { } jobId) await jobs.UpdateAsync(jobId, job => WithPassRate(job, completed));
         await evals.ReleaseRunAsync(run.Id, _owner);
         LogCompleted(run.Id, all.Count);
     }
+
+    // The run's pass rate on the job it evaluates, when it is still one of the job's latest evaluation.
+    private static FineTuneJob WithPassRate(FineTuneJob job, EvalRun run) => job.Evaluation switch
+    {
+        { } evaluation when evaluation.BaseRunId == run.Id => job with { Evaluation = evaluation with { BasePassRate = run.PassRate } },
+        { } evaluation when evaluation.FineTunedRunId == run.Id => job with { Evaluation = evaluation with { FineTunedPassRate = run.PassRate } },
+        _ => job,
+    };
 
     // Saves the run's figures from every item stored so far and publishes the items graded since the last report.
     private async Task<bool> ReportAsync(EvalRun run, ConcurrentQueue<EvalItemResult> fresh)

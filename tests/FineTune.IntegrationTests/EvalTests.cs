@@ -51,6 +51,38 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
     }
 
     [Fact]
+    public async Task One_call_on_a_finished_job_evaluates_it_against_its_base_model_and_puts_both_pass_rates_on_the_job()
+    {
+        using var api = stack.CreateApiClient();
+        var dataset = await ApiCalls.UploadSampleAsync(api);
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "oneclick", Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        Assert.Equal(JobStatus.Succeeded, (await ApiCalls.WaitUntilTerminalAsync(api, job.Id, Deadline, () => stack.Logs)).Status);
+
+        var response = await api.PostAsJsonAsync($"/api/jobs/{job.Id}/evaluate", new EvaluateJobRequest(), FineTuneJson.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var started = (await response.Content.ReadFromJsonAsync<JobEvaluationStarted>(FineTuneJson.Options))!;
+        Assert.Equal($"/evals/{started.EvalId}/compare?runs={started.BaseRunId},{started.FineTunedRunId}", started.CompareUrl);
+        var eval = (await api.GetFromJsonAsync<Eval>($"/api/evals/{started.EvalId}", FineTuneJson.Options))!;
+        Assert.Equal(dataset.Id, eval.DatasetId);
+
+        // Both pass rates land on the job as the runs finish.
+        var stopAt = DateTime.UtcNow + Deadline;
+        var evaluated = job;
+        while (evaluated.Evaluation is not { BasePassRate: not null, FineTunedPassRate: not null })
+        {
+            if (DateTime.UtcNow > stopAt) Assert.Fail($"The job's evaluation is {evaluated.Evaluation}.\n{stack.Logs}");
+            await Task.Delay(200);
+            evaluated = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
+        }
+        Assert.Equal((started.BaseRunId, started.FineTunedRunId), (evaluated.Evaluation.BaseRunId, evaluated.Evaluation.FineTunedRunId));
+        Assert.True(evaluated.Evaluation.FineTunedPassRate > 0.8 && evaluated.Evaluation.BasePassRate < 0.2, $"{evaluated.Evaluation}");
+        var fineTunedRun = (await api.GetFromJsonAsync<EvalRun>($"/api/evals/{eval.Id}/runs/{started.FineTunedRunId}", FineTuneJson.Options))!;
+        Assert.Equal((evaluated.FineTunedModel, job.Id), (fineTunedRun.Model, fineTunedRun.JobId));
+    }
+
+    [Fact]
     public async Task Graders_that_do_not_fit_the_test_set_are_refused_naming_the_grader_and_the_field()
     {
         using var api = stack.CreateApiClient();
