@@ -20,11 +20,7 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
     {
         using var api = stack.CreateApiClient();
         var dataset = await ApiCalls.UploadSampleAsync(api);
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "evaluated", Seed: 5,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        var trained = await ApiCalls.WaitUntilTerminalAsync(api, job.Id, Deadline, () => stack.Logs);
-        Assert.Equal(JobStatus.Succeeded, trained.Status);
+        var trained = await TrainAsync(api, dataset, "evaluated");
 
         var eval = await CreateEvalAsync(api, "capitals exact", dataset.Id, ExactAnswer);
         var baseRun = await RunToEndAsync(api, eval.Id, "gpt-4.1-mini");
@@ -55,10 +51,7 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
     {
         using var api = stack.CreateApiClient();
         var dataset = await ApiCalls.UploadSampleAsync(api);
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "oneclick", Seed: 5,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        Assert.Equal(JobStatus.Succeeded, (await ApiCalls.WaitUntilTerminalAsync(api, job.Id, Deadline, () => stack.Logs)).Status);
+        var job = await TrainAsync(api, dataset, "oneclick");
 
         var response = await api.PostAsJsonAsync($"/api/jobs/{job.Id}/evaluate", new EvaluateJobRequest(), FineTuneJson.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
@@ -99,6 +92,17 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.Contains(problems, problem => problem.Contains("'answer'") && problem.Contains("item.answer"));
         Assert.Contains(problems, problem => problem.Contains("'mystery'") && problem.Contains("no_such_grader"));
         Assert.DoesNotContain((await api.GetFromJsonAsync<List<Eval>>("/api/evals", FineTuneJson.Options))!, eval => eval.Name == "wrong field");
+    }
+
+    // A 3-epoch job on the dataset, finished: the LocalProvider's model then answers its prompts as the data does.
+    private async Task<FineTuneJob> TrainAsync(HttpClient api, DatasetRecord dataset, string suffix)
+    {
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: suffix, Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var trained = await ApiCalls.WaitUntilTerminalAsync(api, job.Id, Deadline, () => stack.Logs);
+        Assert.Equal(JobStatus.Succeeded, trained.Status);
+        return trained;
     }
 
     private static async Task<Eval> CreateEvalAsync(HttpClient api, string name, string datasetId, string graders)
