@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FineTune.Cli.Evals;
 
 // The gate's verdict on a finished run, as --json prints it. RunId is null for a run without a server. Passed: the run
 // completed, and its pass rate (of the items graded without error) reached MinPassRate.
-public sealed record EvalGateResult(string? RunId, string Eval, string Model, string Status, EvalRunCounts Counts, double? PassRate,
-    IReadOnlyList<EvalGraderMean> Graders, EvalUsage Usage, EvalLatency? LatencyMs, double MinPassRate, bool Passed, string? Error)
+// RunId is written even when null, so a script finds the key in both modes.
+public sealed record EvalGateResult([property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? RunId, string Eval, string Model, string Status,
+    EvalRunCounts Counts, double? PassRate, IReadOnlyList<EvalGraderMean> Graders, EvalUsage Usage, EvalLatency? LatencyMs, double MinPassRate, bool Passed, string? Error)
 {
     public const int PassedExit = 0;
     public const int BelowThresholdExit = 1;
@@ -30,7 +32,7 @@ public sealed record EvalGateResult(string? RunId, string Eval, string Model, st
     public static string Progress(EvalRun run)
     {
         var graded = run.Counts.Passed + run.Counts.Failed + run.Counts.Errored;
-        var rate = run.PassRate is { } passRate ? string.Create(CultureInfo.InvariantCulture, $", pass rate {passRate:P0}") : "";
+        var rate = run.PassRate is { } passRate ? string.Create(CultureInfo.InvariantCulture, $", pass rate {passRate * 100:0}%") : "";
         var errored = run.Counts.Errored > 0 ? string.Create(CultureInfo.InvariantCulture, $", {run.Counts.Errored} errored") : "";
         return run.Status == EvalRunStatus.Queued
             ? "queued"
@@ -50,8 +52,8 @@ public sealed record EvalGateResult(string? RunId, string Eval, string Model, st
         await output.WriteLineAsync($"eval {Eval}{run} on {Model}: {Status}");
         await output.WriteLineAsync(string.Create(c,
             $"  items: {Counts.Total:N0}, {Counts.Passed:N0} passed, {Counts.Failed:N0} failed, {Counts.Errored:N0} errored (left out of the pass rate)"));
-        var rate = PassRate is { } passRate ? string.Create(c, $"{passRate:P1}") : "none";
-        await output.WriteLineAsync(string.Create(c, $"  pass rate: {rate}, minimum {MinPassRate:P1}: {verdict}"));
+        var rate = PassRate is { } passRate ? string.Create(c, $"{passRate * 100:0.0}%") : "none";
+        await output.WriteLineAsync(string.Create(c, $"  pass rate: {rate}, minimum {MinPassRate * 100:0.0}%: {verdict}"));
         if (Graders.Count > 0)
             await output.WriteLineAsync("  graders (mean score): " + string.Join(", ", Graders.Select(grader => string.Create(c, $"{grader.Name} {grader.Mean:0.###}"))));
         var latency = LatencyMs is { } l ? string.Create(c, $"; latency p50 {l.P50:N0} ms, p95 {l.P95:N0} ms") : "";
