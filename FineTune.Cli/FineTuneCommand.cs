@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using FineTune.Cli.Evals;
 
 namespace FineTune.Cli;
 
 // finetune validate FILE [--model M] [--method M] [--json]: the dataset checker without a server, for CI.
 // Exit codes: 0 valid, 1 the dataset has errors, 2 the command itself is wrong (usage, missing file).
 // finetune admin ...: the server owner's commands (AdminCommand).
+// finetune eval run ...: an eval run as a CI gate (Evals/EvalRunCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -17,6 +19,8 @@ public static class FineTuneCommand
     public const string Usage = """
         Usage: finetune validate FILE [--model MODEL] [--method METHOD] [--json]
                finetune admin backup DIR [--api URL]
+               finetune eval run EVAL_ID --model MODEL [--connection ID] [SAMPLING] [--min-pass-rate RATE] [--server URL] [--token TOKEN] [--json]
+               finetune eval run --file EVAL.json --test-set FILE.jsonl --endpoint URL --model MODEL [--api-key KEY] [SAMPLING] [--min-pass-rate RATE] [--json]
 
           FILE             a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
           --model MODEL    the model to check against (context limit, price); default gpt-4.1-mini
@@ -27,7 +31,19 @@ public static class FineTuneCommand
                             owner, through the Api at URL (default http://localhost:5081) with the token in
                             FINETUNE_TOKEN. To restore, start a fresh server with FineTune:Restore:From=DIR.
 
-        Exit codes: 0 valid (or done), 1 the dataset has errors (or the backup failed), 2 usage error.
+          eval run EVAL_ID  starts a run of the eval on the server at URL (default $FINETUNE_SERVER, else http://localhost:5081)
+                            with TOKEN (default $FINETUNE_TOKEN), a personal access token; follows it, printing progress to stderr
+          eval run --file   no server: EVAL.json as GET /api/evals/{id}/export?format=finetune gives it, the test set from
+                            --test-set, the model at the OpenAI-compatible --endpoint (KEY default $OPENAI_API_KEY), 4 items at once
+          SAMPLING          [--temperature 0..2] [--max-tokens N] [--seed S] [--system-prompt TEXT]
+          --min-pass-rate   the pass rate (0..1) the run must reach; default the eval's passThreshold. The pass rate is of the
+                            items graded without error: an item passes when every grader passes
+          --json            print the result as one JSON object (runId, status, counts, passRate, graders, usage, latencyMs,
+                            minPassRate, passed)
+
+        Exit codes: 0 valid (or done; or the eval run reached the minimum), 1 the dataset has errors (or the backup failed;
+        or the eval run's pass rate is below the minimum), 2 usage error (or the eval run failed, was cancelled, or could
+        not start: the message says which option, address, HTTP status and problem).
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
@@ -40,6 +56,8 @@ public static class FineTuneCommand
         }
         if (args[0] == "admin")
             return await AdminCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
+        if (args[0] == "eval")
+            return await EvalRunCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
         string? file = null, model = null, method = null;
