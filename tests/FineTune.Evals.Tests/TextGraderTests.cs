@@ -1,0 +1,149 @@
+using System.Globalization;
+
+namespace FineTune.Evals.Tests;
+
+public sealed class TextGraderTests
+{
+    private const string Item = """{"messages":[{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris"}]}""";
+
+    private static string StringCheck(string operation) =>
+        $$$"""{"type":"string_check","name":"s","operation":"{{{operation}}}","input":"{{ sample.output_text }}","reference":"{{ item.reference }}"}""";
+
+    [Theory]
+    [InlineData("eq", "Paris", true)]
+    [InlineData("eq", "paris", false)]
+    [InlineData("ne", "Lyon", true)]
+    [InlineData("ne", "Paris", false)]
+    [InlineData("like", "It is Paris.", true)]
+    [InlineData("like", "It is PARIS.", false)]
+    [InlineData("ilike", "It is PARIS.", true)]
+    [InlineData("ilike", "It is Lyon.", false)]
+    public async Task String_check_scores_one_or_zero(string operation, string answer, bool passes)
+    {
+        var grade = await Grading.One(StringCheck(operation), Item, answer);
+
+        Assert.Equal(passes, grade.Passed);
+        Assert.Equal(passes ? 1 : 0, grade.Score);
+        Assert.Null(grade.Error);
+    }
+
+    private static Task<EvalGrade> Similarity(string metric, string answer, string reference, double threshold = 0.5) => Grading.One(
+        $$$"""{"type":"text_similarity","name":"sim","evaluation_metric":"{{{metric}}}","pass_threshold":{{{threshold.ToString(CultureInfo.InvariantCulture)}}},"input":"{{ sample.output_text }}","reference":"{{ item.ref }}"}""",
+        $$"""{"ref":"{{reference}}"}""", answer);
+
+    [Fact]
+    public async Task Fuzzy_match_is_rapidfuzz_ratio_over_one()
+    {
+        // rapidfuzz's documented example: fuzz.ratio("this is a test", "this is a test!") = 96.55172413793103, that is
+        // 2·14 / (14 + 15) = 28/29.
+        var grade = await Similarity("fuzzy_match", "this is a test", "this is a test!", threshold: 0.96);
+
+        Assert.Equal(28.0 / 29, grade.Score, 12);
+        Assert.True(grade.Passed);
+        Assert.False((await Similarity("fuzzy_match", "this is a test", "this is a test!", threshold: 0.97)).Passed);
+    }
+
+    // Hypothesis (8 tokens) against reference (9): every 1-gram matches (8/8), 6 of 7 2-grams, 5 of 6 3-grams, 4 of 5
+    // 4-grams ("over the dog" is not in the reference); the brevity penalty is exp(1 − 9/8).
+    private const string Hypothesis = "the quick brown fox jumps over the dog";
+    private const string Reference = "the quick brown fox jumps over the lazy dog";
+
+    [Fact]
+    public async Task Bleu_is_nltk_sentence_bleu()
+    {
+        var grade = await Similarity("bleu", Hypothesis, Reference);
+
+        // exp(−0.125)·(8/8 · 6/7 · 5/6 · 4/5)^¼ = 0.76727964596…; NLTK 3.8's sentence_bleu gives 0.767279645960659.
+        Assert.Equal(Math.Exp(-0.125) * Math.Pow(8.0 / 8 * 6 / 7 * 5 / 6 * 4 / 5, 0.25), grade.Score, 12);
+        Assert.Equal(1, (await Similarity("bleu", Reference, Reference)).Score, 12);
+        // No 4-gram in common: NLTK's unsmoothed BLEU is all but 0 (its smallest-normal stand-in), even with all words right.
+        Assert.True((await Similarity("bleu", "the cat sat down", "the cat sat up")).Score < 1e-70);
+    }
+
+    [Fact]
+    public async Task Gleu_is_matched_over_the_larger_n_gram_count()
+    {
+        // NLTK 3.8's sentence_gleu gives 0.7666666666666667. Matches 8 + 6 + 5 + 4 = 23; n-grams 26 in the hypothesis and 9 + 8 + 7 + 6 = 30 in the reference.
+        Assert.Equal(23.0 / 30, (await Similarity("gleu", Hypothesis, Reference)).Score, 12);
+    }
+
+    [Fact]
+    public async Task Rouge_is_the_f_measure_of_rouge_score()
+    {
+        // ROUGE-1: p = 8/8, r = 8/9, F = 16/17. ROUGE-2: p = 6/7, r = 6/8, F = 0.8. ROUGE-L: the hypothesis is a
+        // subsequence of the reference, LCS = 8, F = 16/17.
+        Assert.Equal(16.0 / 17, (await Similarity("rouge_1", Hypothesis, Reference)).Score, 12);
+        Assert.Equal(0.8, (await Similarity("rouge_2", Hypothesis, Reference)).Score, 12);
+        Assert.Equal(16.0 / 17, (await Similarity("rouge_l", Hypothesis, Reference)).Score, 12);
+        // rouge-score lowercases and splits on anything but a-z and 0-9.
+        Assert.Equal(1, (await Similarity("rouge_1", "Hello, WORLD!", "hello world")).Score, 12);
+    }
+
+    [Fact]
+    public async Task Cosine_embeds_both_texts_and_needs_an_embeddings_endpoint()
+    {
+        var models = new FakeModels { Embeddings = new() { ["a"] = [1, 0, 1], ["b"] = [1, 1, 0] } };
+
+        var grade = await Grading.One(
+            """{"type":"text_similarity","name":"cos","evaluation_metric":"cosine","pass_threshold":0.4,"input":"{{ sample.output_text }}","reference":"b"}""",
+            "{}", "a", models);
+        var missing = await Similarity("cosine", "a", "b");
+
+        Assert.Equal(0.5, grade.Score, 6);
+        Assert.True(grade.Passed);
+        Assert.StartsWith("cosine is not available on this connection", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Meteor_says_it_is_not_available()
+    {
+        var grade = await Similarity("meteor", Hypothesis, Reference);
+
+        Assert.False(grade.Passed);
+        Assert.StartsWith("meteor is not available", grade.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"pattern":"^\\d{3}-\\d{4}$"}""", "555-1234", true)]
+    [InlineData("""{"pattern":"^\\d{3}-\\d{4}$"}""", "call 555-1234", false)]
+    [InlineData("""{"pattern":"refund","flags":"i"}""", "REFUND issued", true)]
+    [InlineData("""{"pattern":"refund"}""", "REFUND issued", false)]
+    [InlineData("""{"pattern":"^Paris$","input":"{{ item.reference }}"}""", "anything", true)]
+    public async Task Regex_passes_on_a_match(string fields, string answer, bool passes)
+    {
+        var grader = """{"type":"regex","name":"r",""" + fields[1..];
+
+        var grade = await Grading.One(grader, Item, answer);
+
+        Assert.Equal(passes, grade.Passed);
+    }
+
+    private const string Schema = """
+        {"type":"json_schema","name":"shape","schema":{"type":"object","required":["city","population"],
+         "properties":{"city":{"type":"string","minLength":1},"population":{"type":"integer","minimum":0}},"additionalProperties":false}}
+        """;
+
+    [Fact]
+    public async Task Json_schema_passes_valid_json_and_says_why_not_otherwise()
+    {
+        var valid = await Grading.One(Schema, "{}", """{"city":"Paris","population":2100000}""");
+        var invalid = await Grading.One(Schema, "{}", """{"city":"Paris","population":-1,"extra":true}""");
+        var notJson = await Grading.One(Schema, "{}", "Paris, 2.1 million");
+
+        Assert.True(valid.Passed);
+        Assert.Equal(1, valid.Score);
+        Assert.False(invalid.Passed);
+        Assert.Null(invalid.Error);
+        Assert.Contains("/population", invalid.Reasoning, StringComparison.Ordinal);
+        Assert.False(notJson.Passed);
+        Assert.Equal("The answer is not JSON.", notJson.Reasoning);
+    }
+
+    [Fact]
+    public void An_invalid_schema_is_a_parse_problem()
+    {
+        var problems = Grading.Problems("""[{"type":"json_schema","name":"shape","schema":{"type":"nonsense"}}]""");
+
+        Assert.StartsWith("grader 'shape' (json_schema): schema is not a valid JSON Schema", Assert.Single(problems), StringComparison.Ordinal);
+    }
+}
