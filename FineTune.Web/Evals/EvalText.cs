@@ -8,7 +8,7 @@ public static class EvalText
 {
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
-    public static string PassRate(double? rate) => rate is { } value ? value.ToString("P1", CultureInfo.InvariantCulture) : "—";
+    public static string PassRate(double? rate) => rate is { } value ? (value * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : "—";
 
     public static string Counts(EvalRunCounts counts) =>
         $"{counts.Passed} passed · {counts.Failed} failed · {counts.Errored} errored of {counts.Total}";
