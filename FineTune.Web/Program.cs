@@ -1,6 +1,7 @@
 using FineTune.Web.Account;
 using FineTune.Web.Components;
 using FineTune.Web.Datasets;
+using FineTune.Web.Evals;
 using FineTune.Web.Extensions;
 using FineTune.Web.Jobs;
 using FineTune.Web.Workspaces;
@@ -27,6 +28,7 @@ app.MapAccountEndpoints();
 app.MapSingleSignOn();
 app.MapWorkspaceEndpoints();
 app.MapDatasetFiles();
+app.MapEvalExports();
 app.MapHub<JobsHub>(JobsHubContract.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

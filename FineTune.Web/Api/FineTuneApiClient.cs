@@ -258,6 +258,58 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         return await response.Content.ReadAsStringAsync(cancellationToken);
     }
 
+    public Task<IReadOnlyList<Eval>> GetEvalsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<Eval>>(HttpMethod.Get, "api/evals", null, cancellationToken);
+
+    public Task<Eval> GetEvalAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync<Eval>(HttpMethod.Get, EvalPath(id), null, cancellationToken);
+
+    // A 400 names the field (and, for graders, the grader) that does not fit the test set.
+    public Task<Eval> CreateEvalAsync(CreateEvalRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<Eval>(HttpMethod.Post, "api/evals", JsonBody(request), cancellationToken);
+
+    // An eval as OpenAI's Evals API returned it, as JSON, on one of the workspace's datasets.
+    public Task<Eval> ImportEvalAsync(string openAIEvalJson, string datasetId, CancellationToken cancellationToken = default) =>
+        SendAsync<Eval>(HttpMethod.Post, $"api/evals/import?datasetId={Uri.EscapeDataString(datasetId)}",
+            new StringContent(openAIEvalJson, System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+
+    public Task DeleteEvalAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, EvalPath(id), null, cancellationToken);
+
+    public Task<IReadOnlyList<EvalRun>> GetEvalRunsAsync(string evalId, CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<EvalRun>>(HttpMethod.Get, $"{EvalPath(evalId)}/runs", null, cancellationToken);
+
+    public Task<EvalRun> CreateEvalRunAsync(string evalId, CreateEvalRunRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<EvalRun>(HttpMethod.Post, $"{EvalPath(evalId)}/runs", JsonBody(request), cancellationToken);
+
+    public Task<EvalRun> GetEvalRunAsync(string evalId, string runId, CancellationToken cancellationToken = default) =>
+        SendAsync<EvalRun>(HttpMethod.Get, EvalRunPath(evalId, runId), null, cancellationToken);
+
+    // Every item graded so far, by line, following the pages.
+    public async Task<IReadOnlyList<EvalItemResult>> GetAllEvalRunItemsAsync(string evalId, string runId, CancellationToken cancellationToken = default)
+    {
+        const int PageSize = 1000;
+        var items = new List<EvalItemResult>();
+        while (true)
+        {
+            var page = await SendAsync<EvalItemPage>(HttpMethod.Get, $"{EvalRunPath(evalId, runId)}/items?offset={items.Count}&limit={PageSize}", null, cancellationToken);
+            items.AddRange(page.Items);
+            if (page.Items.Count == 0 || items.Count >= page.Total) return items;
+        }
+    }
+
+    // A 409 once the run has finished.
+    public Task<EvalRun> CancelEvalRunAsync(string evalId, string runId, CancellationToken cancellationToken = default) =>
+        SendAsync<EvalRun>(HttpMethod.Post, $"{EvalRunPath(evalId, runId)}/cancel", null, cancellationToken);
+
+    // Run a is the baseline.
+    public Task<EvalComparison> CompareEvalRunsAsync(string evalId, string runA, string runB, CancellationToken cancellationToken = default) =>
+        SendAsync<EvalComparison>(HttpMethod.Get, $"{EvalPath(evalId)}/compare?runs={Uri.EscapeDataString(runA)},{Uri.EscapeDataString(runB)}", null, cancellationToken);
+
+    private static string EvalPath(string id) => $"api/evals/{Uri.EscapeDataString(id)}";
+
+    private static string EvalRunPath(string evalId, string runId) => $"{EvalPath(evalId)}/runs/{Uri.EscapeDataString(runId)}";
+
     public Task<IReadOnlyList<PlaygroundPrompt>> GetPlaygroundPromptsAsync(string datasetId, int limit, CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<PlaygroundPrompt>>(HttpMethod.Get, $"api/playground/prompts?datasetId={Uri.EscapeDataString(datasetId)}&limit={limit}", null, cancellationToken);
 

@@ -20,13 +20,13 @@ public static class DatasetFileForwarder
     public const string UploadHeader = "X-FineTune-Upload";
 
     // Resolved through Aspire service discovery, like the Api client's.
-    private const string Api = "http://api";
+    public const string Api = "http://api";
 
     // The Api's own limit (OpenAI's 512 MB) plus room for a multipart envelope.
     private const long MaxUploadBytes = 512L * 1024 * 1024 + 4 * 1024 * 1024;
 
     // The Api may take a while to answer once a large file is in; the request ends when the browser goes away.
-    private static readonly ForwarderRequestConfig NoIdleTimeout = new() { ActivityTimeout = Timeout.InfiniteTimeSpan };
+    public static readonly ForwarderRequestConfig NoIdleTimeout = new() { ActivityTimeout = Timeout.InfiniteTimeSpan };
 
     public static void AddDatasetFiles(this IHostApplicationBuilder builder) =>
         builder.Services.AddHttpForwarderWithServiceDiscovery();
@@ -75,7 +75,7 @@ public static class DatasetFileForwarder
     public static string DownloadPath(string datasetId) => DownloadPathPrefix + Uri.EscapeDataString(datasetId);
 
     // The Api sees the signed-in user's token and workspace, and the file: not the browser's cookies or other headers.
-    private static void AsSignedInUser(this TransformBuilderContext transforms)
+    public static void AsSignedInUser(this TransformBuilderContext transforms)
     {
         transforms.UseDefaultForwarders = false;
         transforms.AddRequestHeadersAllowed(HeaderNames.ContentType, HeaderNames.ContentLength);

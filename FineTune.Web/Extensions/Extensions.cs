@@ -81,11 +81,11 @@ public static class Extensions
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("FineTune.Web"));
 
-        builder.Services.AddSingleton<LocalJobConnections>(); // the JobEventRelay sends to these (see there)
-        builder.Services.AddHostedService<JobEventRelay>();
+        builder.Services.AddSingleton<LocalJoins>(); // the LiveUpdateRelay sends to these (see there)
+        builder.Services.AddHostedService<LiveUpdateRelay>();
         // The bell's live updates: notifications published by the Api and the Worker.
         builder.Services.AddSingleton<NotificationRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<NotificationRelay>());
-        builder.Services.AddScoped<JobLiveFeedFactory>();
+        builder.Services.AddScoped<LiveFeeds>();
     }
 }

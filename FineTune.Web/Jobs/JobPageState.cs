@@ -8,7 +8,7 @@ namespace FineTune.Web.Jobs;
 // gives it `render`, which runs a change on the page's renderer and renders after it: the feed's updates
 // arrive on SignalR's threads, and through it they apply one at a time, between the page's own events.
 public sealed class JobPageState(
-    JobLiveFeedFactory feeds,
+    LiveFeeds feeds,
     FineTuneApiClient api,
     CurrentWorkspace workspace,
     Func<Func<Task>, Task> render) : IAsyncDisposable
@@ -78,7 +78,7 @@ public sealed class JobPageState(
         ResultsCsvUrl = null;
         _extrasLoadedFor = null;
         JobId = jobId;
-        _feed = feeds.Create();
+        _feed = feeds.Job();
         _feed.Changed += () => render(() =>
         {
             Refresh();

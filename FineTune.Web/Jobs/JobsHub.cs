@@ -4,17 +4,34 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace FineTune.Web.Jobs;
 
-// Live job updates. Connecting needs no login; joining a job's group does: the caller's token must let
-// them read the job from the Api, which is the one place that decides access.
-public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJobConnections local, ILogger<JobsHub> logger) : Hub
+// Live job and eval run updates. Connecting needs no login; joining a job's or a run's group does: the caller's token
+// must let them read it from the Api, which is the one place that decides access.
+public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJoins local, ILogger<JobsHub> logger) : Hub
 {
-    public async Task JoinJob(string jobId)
+    public Task JoinJob(string jobId) =>
+        JoinAsync(jobId, JobsHubContract.JobGroup(jobId), $"Job {jobId}", (api, cancellationToken) => api.GetJobAsync(jobId, cancellationToken));
+
+    public Task LeaveJob(string jobId) => LeaveAsync(jobId, JobsHubContract.JobGroup(jobId));
+
+    // A run is read through its eval, so the eval's workspace decides.
+    public Task JoinEvalRun(string evalId, string runId) =>
+        JoinAsync(runId, JobsHubContract.EvalRunGroup(runId), $"Eval run {runId}", (api, cancellationToken) => api.GetEvalRunAsync(evalId, runId, cancellationToken));
+
+    public Task LeaveEvalRun(string runId) => LeaveAsync(runId, JobsHubContract.EvalRunGroup(runId));
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        local.RemoveConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private async Task JoinAsync(string id, string group, string what, Func<FineTuneApiClient, CancellationToken, Task> read)
     {
         var token = CallerToken()
             ?? throw new HubException("No Api token: connect with your token as access_token (or from a signed-in browser).");
         try
         {
-            await apis.ForToken(token).GetJobAsync(jobId, Context.ConnectionAborted);
+            await read(apis.ForToken(token), Context.ConnectionAborted);
         }
         catch (FineTuneApiException ex) when (ex.IsUnauthorized)
         {
@@ -22,27 +39,21 @@ public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJobConnections l
         }
         catch (FineTuneApiException ex) when (ex.IsNotFound)
         {
-            throw new HubException($"Job {jobId} was not found.");
+            throw new HubException($"{what} was not found.");
         }
         catch (FineTuneApiException ex)
         {
-            logger.LogWarning(ex, "Could not check access to job {JobId}", jobId);
+            logger.LogWarning(ex, "Could not check access to {Id}", id);
             throw new HubException("The Api could not be reached to check your access; try again.");
         }
-        await Groups.AddToGroupAsync(Context.ConnectionId, JobsHubContract.JobGroup(jobId), Context.ConnectionAborted);
-        local.Add(jobId, Context.ConnectionId);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
+        local.Add(id, Context.ConnectionId);
     }
 
-    public async Task LeaveJob(string jobId)
+    private async Task LeaveAsync(string id, string group)
     {
-        local.Remove(jobId, Context.ConnectionId);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, JobsHubContract.JobGroup(jobId), Context.ConnectionAborted);
-    }
-
-    public override Task OnDisconnectedAsync(Exception? exception)
-    {
-        local.RemoveConnection(Context.ConnectionId);
-        return base.OnDisconnectedAsync(exception);
+        local.Remove(id, Context.ConnectionId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, group, Context.ConnectionAborted);
     }
 
     // A browser signed in with the cookie carries the token in its claims; other clients (the job page's
@@ -69,30 +80,30 @@ public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJobConnections l
     }
 }
 
-// Which connections of this Web replica joined which job. The JobEventRelay sends each update to these
-// only: every replica receives every update from Redis itself, so sending through the SignalR backplane
-// (a group send) would deliver each update once per replica to every client.
-public sealed class LocalJobConnections
+// Which connections of this Web replica joined which job or eval run, by its id (the two kinds' ids never meet).
+// The LiveUpdateRelay sends each update to these only: every replica receives every update from Redis itself,
+// so sending through the SignalR backplane (a group send) would deliver each update once per replica to every client.
+public sealed class LocalJoins
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, HashSet<string>> _byJob = [];
+    private readonly Dictionary<string, HashSet<string>> _byId = [];
     private readonly Dictionary<string, HashSet<string>> _byConnection = [];
 
-    public void Add(string jobId, string connectionId)
+    public void Add(string id, string connectionId)
     {
         lock (_gate)
         {
-            Members(_byJob, jobId).Add(connectionId);
-            Members(_byConnection, connectionId).Add(jobId);
+            Members(_byId, id).Add(connectionId);
+            Members(_byConnection, connectionId).Add(id);
         }
     }
 
-    public void Remove(string jobId, string connectionId)
+    public void Remove(string id, string connectionId)
     {
         lock (_gate)
         {
-            Drop(_byJob, jobId, connectionId);
-            Drop(_byConnection, connectionId, jobId);
+            Drop(_byId, id, connectionId);
+            Drop(_byConnection, connectionId, id);
         }
     }
 
@@ -100,20 +111,20 @@ public sealed class LocalJobConnections
     {
         lock (_gate)
         {
-            if (!_byConnection.Remove(connectionId, out var jobIds)) return;
-            foreach (var jobId in jobIds) Drop(_byJob, jobId, connectionId);
+            if (!_byConnection.Remove(connectionId, out var ids)) return;
+            foreach (var id in ids) Drop(_byId, id, connectionId);
         }
     }
 
-    public IReadOnlyList<string> Of(string jobId)
+    public IReadOnlyList<string> Of(string id)
     {
-        lock (_gate) return _byJob.TryGetValue(jobId, out var members) ? [.. members] : [];
+        lock (_gate) return _byId.TryGetValue(id, out var members) ? [.. members] : [];
     }
 
-    // Every job joined here, with the connections that joined it.
-    public IReadOnlyList<(string JobId, IReadOnlyList<string> Connections)> All()
+    // Every job and run joined here, with the connections that joined it.
+    public IReadOnlyList<(string Id, IReadOnlyList<string> Connections)> All()
     {
-        lock (_gate) return _byJob.Select(pair => (pair.Key, (IReadOnlyList<string>)[.. pair.Value])).ToList();
+        lock (_gate) return _byId.Select(pair => (pair.Key, (IReadOnlyList<string>)[.. pair.Value])).ToList();
     }
 
     private static HashSet<string> Members(Dictionary<string, HashSet<string>> map, string key) =>

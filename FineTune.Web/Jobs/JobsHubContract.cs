@@ -4,6 +4,8 @@ namespace FineTune.Web.Jobs;
 // then apply "jobUpdated" (a JobUpdate): take an update's events whose Sequence is the next one held, and when
 // its LastSequence is past the last one held, or on "catchUp", read the events after the last one held from
 // the Api (GET /api/jobs/{id}/events?after=ID). docs/architecture.md, "The live path of a job event", says why.
+// An eval run goes the same way: JoinEvalRun(evalId, runId), read the run and its items, then apply "evalRunUpdated"
+// (an EvalRunUpdate), and read the items again on "catchUp" or when the run counts more graded items than are held.
 public static class JobsHubContract
 {
     public const string Path = "/hubs/jobs";
@@ -11,13 +13,20 @@ public static class JobsHubContract
     // Client → server.
     public const string JoinJob = nameof(JobsHub.JoinJob);
     public const string LeaveJob = nameof(JobsHub.LeaveJob);
+    public const string JoinEvalRun = nameof(JobsHub.JoinEvalRun);
+    public const string LeaveEvalRun = nameof(JobsHub.LeaveEvalRun);
 
     // Server → client, with a FineTune.Contracts.JobUpdate as payload.
     public const string JobUpdated = "jobUpdated";
 
-    // Server → client, with the job id as payload: this Web replica may have missed updates of the job (its
-    // Redis subscription was down), so read what came after the last event held from the Api.
+    // Server → client, with a FineTune.Contracts.EvalRunUpdate as payload.
+    public const string EvalRunUpdated = "evalRunUpdated";
+
+    // Server → client, with the id of a job or eval run joined as payload: this Web replica may have missed its updates
+    // (its Redis subscription was down), so read what came after the last held from the Api.
     public const string CatchUp = "catchUp";
 
     public static string JobGroup(string jobId) => $"job:{jobId}";
+
+    public static string EvalRunGroup(string runId) => $"evalrun:{runId}";
 }

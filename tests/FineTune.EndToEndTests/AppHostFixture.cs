@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -56,6 +58,27 @@ public sealed class AppHostFixture : IAsyncLifetime
     public Uri WebAddress => App.GetEndpoint("web", "http");
 
     public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", name);
+
+    // The capitals sample as a dataset of the admin's workspace.
+    public async Task<DatasetRecord> UploadCapitalsAsync(string name)
+    {
+        using var api = CreateApiClient();
+        using var content = new StreamContent(File.OpenRead(Sample("capitals-train.jsonl")));
+        var response = await api.PostAsync($"/api/datasets?name={name}", content);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+    }
+
+    // For what the services do in their own time: polls until it holds, for 90 seconds at most.
+    public static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(250);
+        }
+    }
 
     public async Task DisposeAsync()
     {

@@ -21,7 +21,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     [Fact]
     public async Task Create_a_job_from_the_form_pause_and_resume_it_and_a_second_browser_sees_the_same_history()
     {
-        var dataset = await UploadAsync($"browser-jobs-{Guid.NewGuid():N}"[..20] + ".jsonl");
+        var dataset = await fixture.UploadCapitalsAsync($"browser-jobs-{Guid.NewGuid():N}"[..20] + ".jsonl");
         var page = await _browser.NewSignedInPageAsync();
 
         await page.GoToInteractivePageAsync("/jobs");
@@ -38,7 +38,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var jobId = page.Url.Split('/')[^1];
 
         await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=running]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
-        await WaitForAsync(async () => await page.Locator("[data-testid=job-event][data-event-type=metrics]").CountAsync() >= 5, "metrics events on the job page");
+        await AppHostFixture.WaitForAsync(async () => await page.Locator("[data-testid=job-event][data-event-type=metrics]").CountAsync() >= 5, "metrics events on the job page");
         await Assertions.Expect(page.GetByTestId("loss-chart")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=timeline-running][data-state=current]")).ToContainTextAsync("step");
 
@@ -108,7 +108,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     [Fact]
     public async Task An_open_job_page_fills_the_hole_a_lost_update_left_and_shows_every_event_once_in_order()
     {
-        var dataset = await UploadAsync("browser-lost-update.jsonl");
+        var dataset = await fixture.UploadCapitalsAsync("browser-lost-update.jsonl");
         using var api = fixture.CreateApiClient();
         // Long enough to still be running, whatever the machine's load, when the update is lost.
         var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "hole", Seed: 3,
@@ -117,7 +117,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
         var page = await _browser.NewSignedInPageAsync();
         await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
-        await WaitForAsync(async () => await page.Locator("[data-testid=job-event]").CountAsync() >= 5, "live events on the job page");
+        await AppHostFixture.WaitForAsync(async () => await page.Locator("[data-testid=job-event]").CountAsync() >= 5, "live events on the job page");
         // Training, so the Worker has created it on the provider.
         var providerJobId = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!.ProviderJobId!;
 
@@ -126,12 +126,12 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var store = new JobStore(redis);
         var provider = new FineTuningProvider(new ProviderOptions { Endpoint = $"{fixture.App.GetEndpoint("localprovider", "http")}v1", ApiKey = "local" });
         IReadOnlyList<JobEvent> lost = [];
-        await WaitForAsync(async () => (lost = await store.AppendEventsAsync(job.Id,
+        await AppHostFixture.WaitForAsync(async () => (lost = await store.AppendEventsAsync(job.Id,
             await provider.GetEventsSinceAsync(providerJobId, await store.LastEventIdAsync(job.Id), default))).Count > 0, "events the Worker has not stored yet");
 
         // The Worker's next update shows the hole, and the page reads it from the Api.
         await page.Mouse.MoveAsync(0, 0);
-        await WaitForAsync(async () => (await EventIdsAsync(page)).Contains(lost[^1].Id), "the lost events on the job page");
+        await AppHostFixture.WaitForAsync(async () => (await EventIdsAsync(page)).Contains(lost[^1].Id), "the lost events on the job page");
         await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 360_000 });
         await WaitForSameHistoryAsync(job.Id, page);
         var shown = await EventIdsAsync(page);
@@ -146,7 +146,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     [Fact]
     public async Task The_playground_streams_an_answer_from_the_fine_tuned_model_beside_the_base_model()
     {
-        var dataset = await UploadAsync("browser-playground.jsonl");
+        var dataset = await fixture.UploadCapitalsAsync("browser-playground.jsonl");
         var job = await CreateAndFinishJobAsync(dataset.Id);
         var page = await _browser.NewSignedInPageAsync();
 
@@ -207,25 +207,6 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
             .Where(messages => messages.EnumerateArray().Any(m => m.GetProperty("role").GetString() == "user" && m.GetProperty("content").GetString() == question))
             .Select(messages => messages.EnumerateArray().Last().GetProperty("content").GetString()!)
             .First();
-
-    private async Task<DatasetRecord> UploadAsync(string name)
-    {
-        using var api = fixture.CreateApiClient();
-        using var content = new StreamContent(File.OpenRead(AppHostFixture.Sample("capitals-train.jsonl")));
-        var response = await api.PostAsync($"/api/datasets?name={name}", content);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(250);
-        }
-    }
 
     [GeneratedRegex("/jobs/job_[0-9a-f]+$")]
     private static partial Regex JobPageUrl();

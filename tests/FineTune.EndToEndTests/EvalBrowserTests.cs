@@ -1,0 +1,116 @@
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Aspire.Hosting.Testing;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace FineTune.EndToEndTests;
+
+// Define an eval, run it twice and compare the runs in the browser, against the real AppHost. The local provider's base
+// model answers each prompt with a stand-in that quotes the user's message: a grader that looks for the question in the
+// answer passes every item, until the answer is cut short by a small max tokens.
+[Collection(AppHostCollection.Name)]
+public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string EchoGrader = """
+        [{ "type": "string_check", "name": "echo", "input": "{{ sample.output_text }}", "reference": "{{ item.input }}", "operation": "like" }]
+        """;
+
+    private Browser _browser = null!;
+
+    public async Task InitializeAsync() => _browser = await Browser.LaunchAsync(fixture.WebAddress, output, nameof(EvalBrowserTests));
+
+    [Fact]
+    public async Task Define_an_eval_watch_a_run_grade_live_run_it_again_and_compare_the_two()
+    {
+        var dataset = await fixture.UploadCapitalsAsync($"browser-evals-{Guid.NewGuid():N}"[..21] + ".jsonl");
+        var items = File.ReadLines(AppHostFixture.Sample("capitals-train.jsonl")).Count(line => !string.IsNullOrWhiteSpace(line));
+        var page = await _browser.NewSignedInPageAsync();
+
+        await page.GoToInteractivePageAsync("/evals");
+        await page.GetByTestId("eval-test-set").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = dataset.Name }).First.ClickAsync();
+        await page.GetByTestId("eval-name-input").FillAsync("capitals echo");
+        var graders = page.Locator("textarea[data-testid=eval-graders-input]");
+        await Assertions.Expect(graders).ToHaveValueAsync(new Regex("string_check"));
+
+        // A template naming a field the items lack: the Api's problem names the grader and the field, under the graders.
+        await graders.FillAsync(EchoGrader.Replace("item.input", "item.answer"));
+        await page.GetByTestId("create-eval").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("grader-problem")).ToContainTextAsync("echo");
+        await Assertions.Expect(page.GetByTestId("grader-problem")).ToContainTextAsync("item.answer");
+
+        await graders.FillAsync(EchoGrader);
+        await page.GetByTestId("create-eval").ClickAsync();
+        await page.WaitForURLAsync(EvalPageUrl());
+        var evalId = page.Url.Split('/')[^1];
+        await Assertions.Expect(page.GetByTestId("eval-name")).ToHaveTextAsync("capitals echo");
+        await Assertions.Expect(page.GetByTestId("eval-graders")).ToContainTextAsync("echo (string_check)");
+
+        // The provider takes its time over each answer, so the run is seen going.
+        using var provider = new HttpClient { BaseAddress = fixture.App.GetEndpoint("localprovider", "http") };
+        (await provider.PostAsJsonAsync("/admin/faults",
+            new { seed = 1, rules = new[] { new { path = "/v1/chat/completions", method = "POST", kind = "delay", delay = "00:00:02" } } })).EnsureSuccessStatusCode();
+        string firstRun;
+        try
+        {
+            await Assertions.Expect(page.GetByTestId("run-model")).ToHaveValueAsync("gpt-4.1-mini");
+            await page.GetByTestId("run-start").ClickAsync();
+            await page.WaitForURLAsync(RunPageUrl());
+            firstRun = page.Url.Split('/')[^1];
+
+            await AppHostFixture.WaitForAsync(async () => await GradedAsync(page) is > 0 and var graded && graded < items, "some items graded, not all, on the run page");
+            await Assertions.Expect(page.Locator("[data-testid=run-status][data-status=running]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("eval-item").First).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await provider.DeleteAsync("/admin/faults");
+        }
+        await Assertions.Expect(page.Locator("[data-testid=run-status][data-status=completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(page.GetByTestId("run-progress")).ToHaveAttributeAsync("data-graded", $"{items}");
+        await Assertions.Expect(page.GetByTestId("run-counts")).ToContainTextAsync($"{items} of {items} graded · {items} passed · 0 failed · 0 errored");
+        await Assertions.Expect(page.GetByTestId("run-pass-rate")).ToHaveTextAsync("100%");
+        await Assertions.Expect(page.Locator("[data-testid=eval-item][data-passed=passed]").First).ToContainTextAsync("echo 1");
+
+        // Again, with answers cut short before they quote the question.
+        await page.GoToInteractivePageAsync($"/evals/{evalId}");
+        await Assertions.Expect(page.GetByTestId("run-model")).ToHaveValueAsync("gpt-4.1-mini");
+        await page.GetByTestId("run-max-tokens").FillAsync("12");
+        await page.GetByTestId("run-max-tokens").BlurAsync();
+        await page.GetByTestId("run-start").ClickAsync();
+        await page.WaitForURLAsync(RunPageUrl());
+        var secondRun = page.Url.Split('/')[^1];
+        await Assertions.Expect(page.Locator("[data-testid=run-status][data-status=completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(page.GetByTestId("run-pass-rate")).ToHaveTextAsync("0%");
+
+        await page.GoToInteractivePageAsync($"/evals/{evalId}");
+        await Assertions.Expect(page.GetByTestId("eval-run-row")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("pass-rate-bars")).ToBeVisibleAsync();
+        foreach (var run in new[] { firstRun, secondRun })
+        {
+            await page.Locator($"[data-testid=eval-run-row][data-run-id='{run}'] input[type=checkbox]").CheckAsync(new() { Force = true });
+        }
+        await page.GetByTestId("compare-runs").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains($"/compare?runs={firstRun},{secondRun}", StringComparison.Ordinal));
+
+        await Assertions.Expect(page.GetByTestId("compare-improved")).ToHaveTextAsync("0 improved");
+        await Assertions.Expect(page.GetByTestId("compare-regressed")).ToHaveTextAsync($"{items} regressed");
+        await Assertions.Expect(page.GetByTestId("compare-unchanged")).ToHaveTextAsync("0 unchanged");
+        await Assertions.Expect(page.GetByTestId("compare-summary")).ToContainTextAsync($"B passes {items} fewer of {items} items");
+        await Assertions.Expect(page.GetByTestId("compare-summary")).ToContainTextAsync("a real difference");
+        await Assertions.Expect(page.GetByTestId("compare-filter")).ToContainTextAsync($"regressed ({items})");
+        await Assertions.Expect(page.Locator("[data-testid=compare-item][data-change=regressed]").First).ToBeVisibleAsync();
+    }
+
+    private static async Task<int> GradedAsync(IPage page) =>
+        int.TryParse(await page.GetByTestId("run-progress").GetAttributeAsync("data-graded", new() { Timeout = 1_000 }), out var graded) ? graded : 0;
+
+    [GeneratedRegex("/evals/eval_[0-9a-f]+$")]
+    private static partial Regex EvalPageUrl();
+
+    [GeneratedRegex("/evals/eval_[0-9a-f]+/runs/evalrun_[0-9a-f]+$")]
+    private static partial Regex RunPageUrl();
+
+    public async Task DisposeAsync() => await _browser.DisposeAsync();
+}
