@@ -58,6 +58,12 @@ public sealed class EvalItem
         return new EvalItem(line, prompt, reference, input, fields);
     }
 
+    // The prompt a run sends: a run's system prompt replaces the item's own.
+    public IReadOnlyList<EvalMessage> PromptWith(string? systemPrompt) =>
+        systemPrompt is null
+            ? Messages
+            : [new EvalMessage("system", systemPrompt), .. Messages.Where(message => message.Role is not ("system" or "developer"))];
+
     // The names templates may use after "item.": messages, reference and input when present, and every top-level key.
     public IReadOnlySet<string> FieldNames => Values.EnumerateObject().Select(property => property.Name).ToHashSet(StringComparer.Ordinal);
 

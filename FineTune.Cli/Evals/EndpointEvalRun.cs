@@ -108,25 +108,16 @@ public static class EndpointEvalRun
         EndpointEvalModels.ChatAnswer answer;
         try
         {
-            answer = await models.AnswerAsync(run.Model, Prompt(item, run.SystemPrompt), new EvalSampling(run.Temperature, run.MaxTokens, run.Seed),
+            answer = await models.AnswerAsync(run.Model, item.PromptWith(run.SystemPrompt), new EvalSampling(run.Temperature, run.MaxTokens, run.Seed),
                 cancellationToken);
         }
         catch (Exception e) when (e is not (EvalCommandException or OperationCanceledException))
         {
-            return new EvalItemResult(item.Line, item.Input, null, item.Reference, null, [], 0, 0,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, $"The model could not be asked: {e.Message}");
+            return EvalItemResult.Unanswered(item, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e);
         }
         var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
         var grades = await graders.GradeAsync(item, answer.Text, models, cancellationToken);
-        bool? passed = grades.Count == 0 || grades.Any(grade => grade.Error is not null) ? null : grades.All(grade => grade.Passed);
-        var error = grades.FirstOrDefault(grade => grade.Error is not null) is { } failed ? $"{failed.Name}: {failed.Error}" : null;
-        return new EvalItemResult(item.Line, item.Input, answer.Text, item.Reference, passed, grades, answer.PromptTokens, answer.CompletionTokens, latency, error);
+        return EvalItemResult.Graded(item, answer.Text, grades, answer.PromptTokens, answer.CompletionTokens, latency);
     }
-
-    // The item's prompt; a run's system prompt replaces the items' own.
-    private static List<EvalMessage> Prompt(EvalItem item, string? systemPrompt) =>
-        systemPrompt is null
-            ? [.. item.Messages]
-            : [new EvalMessage("system", systemPrompt), .. item.Messages.Where(message => message.Role is not ("system" or "developer"))];
 }

@@ -66,7 +66,20 @@ public sealed record EvalItemResult(
     int PromptTokens,
     int CompletionTokens,
     double LatencyMs,
-    string? Error = null);
+    string? Error = null)
+{
+    // An answered item: it passed when every grader passed; a grader that could not grade makes it errored.
+    public static EvalItemResult Graded(EvalItem item, string output, IReadOnlyList<EvalGrade> grades, int promptTokens, int completionTokens, double latencyMs)
+    {
+        bool? passed = grades.Count == 0 || grades.Any(grade => grade.Error is not null) ? null : grades.All(grade => grade.Passed);
+        var error = grades.FirstOrDefault(grade => grade.Error is not null) is { } failed ? $"{failed.Name}: {failed.Error}" : null;
+        return new EvalItemResult(item.Line, item.Input, output, item.Reference, passed, grades, promptTokens, completionTokens, latencyMs, error);
+    }
+
+    // An item the model could not be asked about (after retries).
+    public static EvalItemResult Unanswered(EvalItem item, double latencyMs, Exception error) =>
+        new(item.Line, item.Input, null, item.Reference, null, [], 0, 0, latencyMs, $"The model could not be asked: {error.Message}");
+}
 
 public sealed record EvalItemPage(int Total, IReadOnlyList<EvalItemResult> Items);
 

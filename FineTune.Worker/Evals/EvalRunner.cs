@@ -178,7 +178,7 @@ public sealed partial class EvalRunner(
     private async Task<EvalItemResult> AnswerAndGradeAsync(
         EvalRun run, EvalItem item, FineTuningProvider provider, GraderSet graders, IEvalModels models, CancellationToken cancellationToken)
     {
-        var prompt = Prompt(item, run.SystemPrompt);
+        var prompt = item.PromptWith(run.SystemPrompt).Select(message => new ChatTurn(message.Role, message.Content)).ToList();
         var started = Stopwatch.GetTimestamp();
         ChatAnswer answer;
         try
@@ -188,23 +188,12 @@ public sealed partial class EvalRunner(
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new EvalItemResult(item.Line, item.Input, null, item.Reference, null, [], 0, 0,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, $"The model could not be asked: {e.Message}");
+            return EvalItemResult.Unanswered(item, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e);
         }
         var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
 
         var grades = await graders.GradeAsync(item, answer.Text, models, cancellationToken);
-        bool? passed = grades.Count == 0 || grades.Any(grade => grade.Error is not null) ? null : grades.All(grade => grade.Passed);
-        var error = grades.FirstOrDefault(grade => grade.Error is not null) is { } failed ? $"{failed.Name}: {failed.Error}" : null;
-        return new EvalItemResult(item.Line, item.Input, answer.Text, item.Reference, passed, grades, answer.PromptTokens, answer.CompletionTokens, latency, error);
-    }
-
-    // The item's prompt; a run's system prompt replaces the items' own.
-    private static List<ChatTurn> Prompt(EvalItem item, string? systemPrompt)
-    {
-        var turns = item.Messages.Select(message => new ChatTurn(message.Role, message.Content)).ToList();
-        if (systemPrompt is null) return turns;
-        return [new ChatTurn("system", systemPrompt), .. turns.Where(turn => turn.Role is not ("system" or "developer"))];
+        return EvalItemResult.Graded(item, answer.Text, grades, answer.PromptTokens, answer.CompletionTokens, latency);
     }
 
     // A provider call, tried again after a 429 (as long as it asks) or a 5xx, timeout or dropped connection (backing off);

@@ -1,8 +1,7 @@
-namespace FineTune.Cli.Evals;
+namespace FineTune.Contracts;
 
-// A run's figures from its items, as the Worker computes them (FineTune.Worker/Evals/EvalRunFigures.cs, which the CLI
-// cannot reference): what passed, failed and errored, the pass rate, each grader's mean, tokens and latency.
-internal static class EvalRunFigures
+// A run's figures from its items, the same in the Worker and the CLI's serverless run: what passed, failed and errored, the pass rate, each grader's mean, tokens and latency.
+public static class EvalRunFigures
 {
     public static EvalRun Of(EvalRun run, IReadOnlyList<EvalItemResult> items)
     {
