@@ -16,9 +16,16 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
     // Allowed is the exact status a caller whose role is at least Least gets.
     private sealed record Target(string Method, string Path, WorkspaceRole Least, int Allowed, Func<Context, TestUser, Task<HttpRequestMessage>> Build);
 
-    // What the requests need: the owner's workspace with a dataset and a finished job in it.
+    // What the requests need: the owner's workspace with a dataset, a finished job and an eval with a finished run in it.
     private sealed record Context(Uri Api, TestUser Owner, string WorkspaceId, string DatasetId, string JobId, string ConnectionId,
-        Func<Task<string>> FreshDatasetId, Func<Task<string>> FreshMemberId, Func<Task<string>> FreshInvitationId, Func<Task<string>> FreshConnectionId);
+        Func<Task<string>> FreshDatasetId, Func<Task<string>> FreshMemberId, Func<Task<string>> FreshInvitationId, Func<Task<string>> FreshConnectionId)
+    {
+        public string EvalId { get; init; } = "";
+        public string EvalRunId { get; init; } = "";
+
+        // An eval made by the caller when they may make one (so its creator deletes it), else by the owner.
+        public Func<TestUser, Task<string>> FreshEvalId { get; init; } = _ => Task.FromResult("");
+    }
 
     private static readonly string OneExample =
         """{"messages":[{"role":"user","content":"Capital of France?"},{"role":"assistant","content":"Paris"}]}""";
@@ -69,6 +76,26 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         new("DELETE", "/api/jobs/{id}/watch", WorkspaceRole.Viewer, 204, (c, _) => Ready(Request(HttpMethod.Delete, $"/api/jobs/{c.JobId}/watch"))),
         new("GET", "/api/jobs/{id}/watchers", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/watchers"))),
         new("GET", "/api/audit", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, "/api/audit"))),
+
+        new("GET", "/api/evals", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, "/api/evals"))),
+        new("POST", "/api/evals", WorkspaceRole.Member, 201, (c, _) => Ready(Request(HttpMethod.Post, "/api/evals", Json(NewEval(c.DatasetId))))),
+        // No test set named: refused once the role is checked (400).
+        new("POST", "/api/evals/import", WorkspaceRole.Member, 400, (c, _) => Ready(Request(HttpMethod.Post, "/api/evals/import", Json(new { name = "x" })))),
+        new("GET", "/api/evals/{id}", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}"))),
+        new("DELETE", "/api/evals/{id}", WorkspaceRole.Member, 204, async (c, user) => Request(HttpMethod.Delete, $"/api/evals/{await c.FreshEvalId(user)}")),
+        new("GET", "/api/evals/{id}/export", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/export"))),
+        new("GET", "/api/evals/{id}/runs", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/runs"))),
+        new("POST", "/api/evals/{id}/runs", WorkspaceRole.Member, 202,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/evals/{c.EvalId}/runs", Json(new CreateEvalRunRequest("gpt-4.1-mini"))))),
+        new("GET", "/api/evals/{id}/runs/{runId}", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/runs/{c.EvalRunId}"))),
+        new("GET", "/api/evals/{id}/runs/{runId}/items", WorkspaceRole.Viewer, 200,
+            (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/runs/{c.EvalRunId}/items"))),
+        // The run has finished: nothing to cancel (409).
+        new("POST", "/api/evals/{id}/runs/{runId}/cancel", WorkspaceRole.Member, 409,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/evals/{c.EvalId}/runs/{c.EvalRunId}/cancel"))),
+        new("GET", "/api/evals/{id}/compare", WorkspaceRole.Viewer, 200,
+            (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/compare?runs={c.EvalRunId},{c.EvalRunId}"))),
+        new("POST", "/api/jobs/{id}/evaluate", WorkspaceRole.Member, 202, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/evaluate", Json(new { })))),
 
         new("GET", "/api/connections", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, "/api/connections"))),
         new("POST", "/api/connections", WorkspaceRole.Owner, 201, (c, _) => Ready(Request(HttpMethod.Post, "/api/connections", Json(LocalConnection)))),
@@ -160,7 +187,16 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
                 var invited = await ownerClient.PostAsync($"/api/workspaces/{workspace}/invitations", Json(new { role = WorkspaceRole.Viewer }));
                 return (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("invitation").GetProperty("id").GetString()!;
             },
-            FreshConnectionId: () => CreateConnectionAsync(ownerClient));
+            FreshConnectionId: () => CreateConnectionAsync(ownerClient))
+        {
+            EvalId = await CreateEvalAsync(ownerClient, datasetId),
+            FreshEvalId = async user =>
+            {
+                using var maker = (user == member ? member : owner).Client(Api, workspace);
+                return await CreateEvalAsync(maker, datasetId);
+            },
+        };
+        context = context with { EvalRunId = await RunEvalAsync(ownerClient, context.EvalId, () => stack.Logs) };
 
         var callers = new (TestUser User, WorkspaceRole? Role)[] { (outsider, null), (viewer, WorkspaceRole.Viewer), (member, WorkspaceRole.Member), (owner, WorkspaceRole.Owner) };
         var failures = new List<string>();
@@ -226,6 +262,34 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
             Assert.True(response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{id}: {response.StatusCode}");
             Assert.DoesNotContain("root:", await response.Content.ReadAsStringAsync());
         }
+    }
+
+    private static CreateEvalRequest NewEval(string datasetId) =>
+        new("matrix", datasetId, JsonDocument.Parse("""
+            [{ "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}", "operation": "eq" }]
+            """).RootElement);
+
+    private static async Task<string> CreateEvalAsync(HttpClient client, string datasetId)
+    {
+        var response = await client.PostAsync("/api/evals", Json(NewEval(datasetId)));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    // A run that has finished, so its items exist.
+    private static async Task<string> RunEvalAsync(HttpClient client, string evalId, Func<string> logs)
+    {
+        var response = await client.PostAsync($"/api/evals/{evalId}/runs", Json(new CreateEvalRunRequest("gpt-4.1-mini")));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
+        var stopAt = DateTime.UtcNow.AddMinutes(2);
+        while (!EvalRunStatus.IsFinished(run.Status))
+        {
+            if (DateTime.UtcNow > stopAt) Assert.Fail($"Eval run {run.Id} is still {run.Status}.\n{logs()}");
+            await Task.Delay(200);
+            run = (await client.GetFromJsonAsync<EvalRun>($"/api/evals/{evalId}/runs/{run.Id}", FineTuneJson.Options))!;
+        }
+        return run.Id;
     }
 
     private static async Task<string> CreateConnectionAsync(HttpClient client)
