@@ -58,6 +58,30 @@ public sealed class EvalItem
         return new EvalItem(line, prompt, reference, input, fields);
     }
 
+    // Every item of a JSONL test set, numbered by line (blank lines are skipped), read as it streams by: the Api, the
+    // Worker and the CLI read test sets through this one loop. FormatException naming the first line that is no item.
+    public static async IAsyncEnumerable<EvalItem> ReadAsync(TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var line = 0;
+        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        {
+            line++;
+            if (!string.IsNullOrWhiteSpace(text)) yield return Parse(line, text);
+        }
+    }
+
+    // The fields every item has, which are all a template may name; null when there are no items.
+    public static async Task<IReadOnlySet<string>?> CommonFieldNamesAsync(IAsyncEnumerable<EvalItem> items)
+    {
+        HashSet<string>? common = null;
+        await foreach (var item in items)
+        {
+            if (common is null) common = [.. item.FieldNames];
+            else common.IntersectWith(item.FieldNames);
+        }
+        return common;
+    }
+
     // The prompt a run sends: a run's system prompt replaces the item's own.
     public IReadOnlyList<EvalMessage> PromptWith(string? systemPrompt) =>
         systemPrompt is null

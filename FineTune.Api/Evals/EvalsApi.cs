@@ -282,25 +282,17 @@ public static class EvalsApi
     // The fields every item of the test set has (a template may name only those), or the first line that is no item.
     private static async Task<(IReadOnlySet<string> Names, string? Problem)> ItemFieldsAsync(DatasetRecord dataset, BlobStore blobs, CancellationToken cancellationToken)
     {
-        HashSet<string>? common = null;
         using var reader = new StreamReader(blobs.OpenRead(dataset.Sha256));
-        var line = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        try
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            try
-            {
-                var names = EvalItem.Parse(line, text).FieldNames;
-                if (common is null) common = [.. names];
-                else common.IntersectWith(names);
-            }
-            catch (FormatException e)
-            {
-                return (new HashSet<string>(), $"{dataset.Name}: {e.Message}");
-            }
+            return await EvalItem.CommonFieldNamesAsync(EvalItem.ReadAsync(reader, cancellationToken)) is { } names
+                ? (names, null)
+                : (new HashSet<string>(), $"{dataset.Name} has no items.");
         }
-        return common is null ? (new HashSet<string>(), $"{dataset.Name} has no items.") : (common, null);
+        catch (FormatException e)
+        {
+            return (new HashSet<string>(), $"{dataset.Name}: {e.Message}");
+        }
     }
 }
 

@@ -21,7 +21,7 @@ public static class EndpointEvalRun
             ?? throw new EvalCommandException($"--min-pass-rate is required: {target.EvalFile} sets no passThreshold.");
         var items = await ReadTestSetAsync(target.TestSet, cancellationToken);
         // As defining an eval on the server: a template may name only the fields every item has.
-        var fields = items.Skip(1).Aggregate(items[0].FieldNames.ToHashSet(), (common, item) => { common.IntersectWith(item.FieldNames); return common; });
+        var fields = (await EvalItem.CommonFieldNamesAsync(items.ToAsyncEnumerable()))!;
         var graders = GraderSet.Parse(graderJson, fields, out var problems);
         if (problems.Count > 0)
             throw new EvalCommandException($"{target.EvalFile}: the graders do not fit {target.TestSet}:\n  {string.Join("\n  ", problems)}");
@@ -83,16 +83,11 @@ public static class EndpointEvalRun
     // A line that is not an item stops the run before any model is asked, as the server refuses such a test set.
     private static async Task<List<EvalItem>> ReadTestSetAsync(string file, CancellationToken cancellationToken)
     {
-        var items = new List<EvalItem>();
+        List<EvalItem> items;
         try
         {
             using var reader = new StreamReader(file);
-            var line = 0;
-            while (await reader.ReadLineAsync(cancellationToken) is { } text)
-            {
-                line++;
-                if (!string.IsNullOrWhiteSpace(text)) items.Add(EvalItem.Parse(line, text));
-            }
+            items = await EvalItem.ReadAsync(reader, cancellationToken).ToListAsync(cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {

@@ -88,7 +88,8 @@ public sealed partial class EvalRunner(
         }
 
         var items = await ReadItemsAsync(eval, stoppingToken);
-        var graders = GraderSet.Parse(eval.Graders, items.SelectMany(item => item.FieldNames).ToHashSet(), out var problems);
+        var fields = await EvalItem.CommonFieldNamesAsync(items.ToAsyncEnumerable()) ?? new HashSet<string>();
+        var graders = GraderSet.Parse(eval.Graders, fields, out var problems);
         if (problems.Count > 0)
         {
             await FinishAsync(run with { Error = string.Join(" ", problems) }, EvalRunStatus.Failed, []);
@@ -164,15 +165,8 @@ public sealed partial class EvalRunner(
 
     private async Task<List<EvalItem>> ReadItemsAsync(Eval eval, CancellationToken cancellationToken)
     {
-        var items = new List<EvalItem>();
         using var reader = new StreamReader(blobs.OpenRead(eval.DatasetSha256));
-        var line = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } text)
-        {
-            line++;
-            if (!string.IsNullOrWhiteSpace(text)) items.Add(EvalItem.Parse(line, text));
-        }
-        return items;
+        return await EvalItem.ReadAsync(reader, cancellationToken).ToListAsync(cancellationToken);
     }
 
     private async Task<EvalItemResult> AnswerAndGradeAsync(

@@ -34,7 +34,7 @@ public sealed class EvalLivePathTests
         var eval = await CreateEvalAsync(api);
 
         var run = await StartRunAsync(api, eval.Id);
-        var finished = await UntilRunAsync(stack, eval.Id, run.Id, r => EvalRunStatus.IsFinished(r.Status));
+        var finished = await ApiCalls.WaitUntilEvalRunFinishedAsync(api, eval.Id, run.Id, Deadline, () => stack.Logs);
 
         Assert.Equal(EvalRunStatus.Completed, finished.Status);
         Assert.Equal(0, finished.Counts.Errored);
@@ -69,7 +69,7 @@ public sealed class EvalLivePathTests
         await stack.Worker.KillAsync();
         var beforeKill = await store.ItemsAsync(run.Id);
         await stack.StartAnotherWorkerAsync();
-        var finished = await UntilRunAsync(stack, eval.Id, run.Id, r => EvalRunStatus.IsFinished(r.Status));
+        var finished = await ApiCalls.WaitUntilEvalRunFinishedAsync(api, eval.Id, run.Id, Deadline, () => stack.Logs);
 
         Assert.Equal(EvalRunStatus.Completed, finished.Status);
         Assert.True(beforeKill.Count < finished.Counts.Total, "the run had finished before the kill: the test proves nothing");
@@ -98,17 +98,4 @@ public sealed class EvalLivePathTests
 
     private static async Task<IReadOnlyList<EvalItemResult>> ItemsAsync(HttpClient api, string evalId, string runId) =>
         (await api.GetFromJsonAsync<EvalItemPage>($"/api/evals/{evalId}/runs/{runId}/items?limit=1000", FineTuneJson.Options))!.Items;
-
-    private static async Task<EvalRun> UntilRunAsync(LivePathStack stack, string evalId, string runId, Func<EvalRun, bool> done)
-    {
-        using var api = stack.CreateApiClient();
-        var stopAt = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var run = (await api.GetFromJsonAsync<EvalRun>($"/api/evals/{evalId}/runs/{runId}", FineTuneJson.Options))!;
-            if (done(run)) return run;
-            if (DateTime.UtcNow > stopAt) Assert.Fail($"Eval run {runId} is still {run.Status}.\n{stack.Logs}");
-            await Task.Delay(200);
-        }
-    }
 }

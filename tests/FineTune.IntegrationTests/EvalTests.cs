@@ -118,13 +118,7 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
         Assert.Equal(EvalRunStatus.Queued, run.Status);
-        var stopAt = DateTime.UtcNow + Deadline;
-        while (!EvalRunStatus.IsFinished(run.Status))
-        {
-            if (DateTime.UtcNow > stopAt) Assert.Fail($"Eval run {run.Id} is still {run.Status}.\n{stack.Logs}");
-            await Task.Delay(200);
-            run = (await api.GetFromJsonAsync<EvalRun>($"/api/evals/{evalId}/runs/{run.Id}", FineTuneJson.Options))!;
-        }
+        run = await ApiCalls.WaitUntilEvalRunFinishedAsync(api, evalId, run.Id, Deadline, () => stack.Logs);
         Assert.True(run.Status == EvalRunStatus.Completed, $"{run.Status}: {run.Error}\n{stack.Logs}");
         return run;
     }

@@ -282,14 +282,7 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         var response = await client.PostAsync($"/api/evals/{evalId}/runs", Json(new CreateEvalRunRequest("gpt-4.1-mini")));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
-        var stopAt = DateTime.UtcNow.AddMinutes(2);
-        while (!EvalRunStatus.IsFinished(run.Status))
-        {
-            if (DateTime.UtcNow > stopAt) Assert.Fail($"Eval run {run.Id} is still {run.Status}.\n{logs()}");
-            await Task.Delay(200);
-            run = (await client.GetFromJsonAsync<EvalRun>($"/api/evals/{evalId}/runs/{run.Id}", FineTuneJson.Options))!;
-        }
-        return run.Id;
+        return (await ApiCalls.WaitUntilEvalRunFinishedAsync(client, evalId, run.Id, TimeSpan.FromMinutes(2), logs)).Id;
     }
 
     private static async Task<string> CreateConnectionAsync(HttpClient client)

@@ -37,6 +37,19 @@ public static class ApiCalls
     public static Task<FineTuneJob> WaitUntilLaunchedAsync(HttpClient api, string jobId, TimeSpan deadline, Func<string> logs) =>
         WaitUntilAsync(api, jobId, job => job.ProviderJobId is not null || JobStatus.IsTerminal(job.Status), "on the provider", deadline, logs);
 
+    // Polls an eval run until it has finished; fails with the services' logs after the deadline.
+    public static async Task<EvalRun> WaitUntilEvalRunFinishedAsync(HttpClient api, string evalId, string runId, TimeSpan deadline, Func<string> logs)
+    {
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            var run = (await api.GetFromJsonAsync<EvalRun>($"/api/evals/{evalId}/runs/{runId}", FineTuneJson.Options))!;
+            if (EvalRunStatus.IsFinished(run.Status)) return run;
+            if (DateTime.UtcNow > until) Assert.Fail($"Eval run {runId} is still {run.Status} after {deadline}.\n{logs()}");
+            await Task.Delay(200);
+        }
+    }
+
     private static async Task<FineTuneJob> WaitUntilAsync(HttpClient api, string jobId, Func<FineTuneJob, bool> done, string what, TimeSpan deadline, Func<string> logs)
     {
         var until = DateTime.UtcNow + deadline;
