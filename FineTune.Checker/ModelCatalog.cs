@@ -14,17 +14,29 @@ public sealed class ModelCatalog
     private static readonly DateOnly OpenAIFineTuningEnds = new(2027, 1, 6);
     private static readonly DateOnly OpenAIFineTunedShutdown = new(2027, 1, 14);
 
+    // Answering prices are per 1M tokens, for the base model and for models fine-tuned from it (OpenAI's list prices).
     public List<ModelEntry> Models { get; set; } =
     [
         new() { Name = "gpt-4o", ContextTokens = 65_536, TrainingPricePerMillionTokens = 25m,
+            InputPricePerMillionTokens = 2.5m, OutputPricePerMillionTokens = 10m,
+            FineTunedInputPricePerMillionTokens = 3.75m, FineTunedOutputPricePerMillionTokens = 15m,
             FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
         new() { Name = "gpt-4o-mini", ContextTokens = 65_536, TrainingPricePerMillionTokens = 3m,
+            InputPricePerMillionTokens = 0.15m, OutputPricePerMillionTokens = 0.6m,
+            FineTunedInputPricePerMillionTokens = 0.3m, FineTunedOutputPricePerMillionTokens = 1.2m,
             FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
         new() { Name = "gpt-4.1", ContextTokens = 65_536, TrainingPricePerMillionTokens = 25m,
+            InputPricePerMillionTokens = 2m, OutputPricePerMillionTokens = 8m,
+            FineTunedInputPricePerMillionTokens = 3m, FineTunedOutputPricePerMillionTokens = 12m,
             FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
         new() { Name = "gpt-4.1-mini", ContextTokens = 65_536, TrainingPricePerMillionTokens = 5m,
+            InputPricePerMillionTokens = 0.4m, OutputPricePerMillionTokens = 1.6m,
+            FineTunedInputPricePerMillionTokens = 0.8m, FineTunedOutputPricePerMillionTokens = 3.2m,
             FineTuningEndsDate = OpenAIFineTuningEnds, ShutdownDate = OpenAIFineTunedShutdown },
-        new() { Name = "gpt-4.1-nano", ContextTokens = 32_768, TrainingPricePerMillionTokens = 1.5m, FineTuningEndsDate = OpenAIFineTuningEnds },
+        new() { Name = "gpt-4.1-nano", ContextTokens = 32_768, TrainingPricePerMillionTokens = 1.5m,
+            InputPricePerMillionTokens = 0.1m, OutputPricePerMillionTokens = 0.4m,
+            FineTunedInputPricePerMillionTokens = 0.2m, FineTunedOutputPricePerMillionTokens = 0.8m,
+            FineTuningEndsDate = OpenAIFineTuningEnds },
     ];
 
     public static ModelCatalog Default { get; } = new();
@@ -54,6 +66,15 @@ public sealed class ModelCatalog
         return best;
     }
 
+    // What answering with model costs: its base model's prices, or its fine-tuned prices for an "ft:" model; null when not in the table.
+    public TokenPrice? AnsweringPriceOf(string model)
+    {
+        if (Find(model) is not { } entry) return null;
+        return model.Trim().StartsWith("ft:", StringComparison.OrdinalIgnoreCase)
+            ? TokenPrice.Of(entry.FineTunedInputPricePerMillionTokens, entry.FineTunedOutputPricePerMillionTokens)
+            : TokenPrice.Of(entry.InputPricePerMillionTokens, entry.OutputPricePerMillionTokens);
+    }
+
     // "2024-07-18": a dated snapshot of the same model, not a different model ("gpt-4o" vs "gpt-4o-mini").
     private static bool IsSnapshotSuffix(ReadOnlySpan<char> suffix) => suffix.Length > 0 && char.IsAsciiDigit(suffix[0]);
 }
@@ -68,6 +89,11 @@ public sealed class ModelEntry
     // Price per 1M trained tokens (tokens in the file x epochs); null where the provider does not bill by token.
     public decimal? TrainingPricePerMillionTokens { get; set; }
 
+    public decimal? InputPricePerMillionTokens { get; set; }
+    public decimal? OutputPricePerMillionTokens { get; set; }
+    public decimal? FineTunedInputPricePerMillionTokens { get; set; }
+    public decimal? FineTunedOutputPricePerMillionTokens { get; set; }
+
     public bool FineTunable { get; set; } = true;
 
     // The day models fine-tuned from this base stop answering, when the provider announced one.
@@ -75,4 +101,12 @@ public sealed class ModelEntry
 
     // The last day new fine-tuning jobs on this base are accepted, when announced.
     public DateOnly? FineTuningEndsDate { get; set; }
+}
+
+// Prices per 1M prompt (input) and completion (output) tokens.
+public sealed record TokenPrice(decimal InputPerMillion, decimal OutputPerMillion)
+{
+    public static TokenPrice? Of(decimal? input, decimal? output) => input is { } i && output is { } o ? new TokenPrice(i, o) : null;
+
+    public decimal CostOf(long promptTokens, long completionTokens) => (promptTokens * InputPerMillion + completionTokens * OutputPerMillion) / 1_000_000m;
 }

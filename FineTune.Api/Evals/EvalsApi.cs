@@ -182,6 +182,7 @@ public static class EvalsApi
             MaxTokens = request.MaxTokens,
             Seed = request.Seed,
             SystemPrompt = string.IsNullOrWhiteSpace(request.SystemPrompt) ? null : request.SystemPrompt,
+            Price = services.Catalog.AnsweringPriceOf(request.Model),
             JobId = jobId,
             CreatedBy = user.UserId(),
             CreatedAt = services.Time.GetUtcNow(),
@@ -303,4 +304,5 @@ public sealed record EvalServices(
     ProviderConnections Connections,
     WorkspaceAccess Access,
     AuditLog Audit,
+    ModelCatalog Catalog,
     TimeProvider Time);

@@ -39,6 +39,11 @@ public sealed record EvalRun
     public double? PassRate { get; init; }
     public IReadOnlyList<EvalGraderMean> Graders { get; init; } = [];
     public EvalUsage Usage { get; init; } = new(0, 0);
+
+    // The model's answering prices when the run started (from the model table; null for a model not in it), and what
+    // its answers cost so far at those prices, in USD. Judge models' tokens are not in it.
+    public TokenPrice? Price { get; init; }
+    public decimal? Cost { get; init; }
     public EvalLatency? LatencyMs { get; init; }
 
     // Why the run failed as a whole (its connection is gone, its test set unreadable).

@@ -306,6 +306,10 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<EvalComparison> CompareEvalRunsAsync(string evalId, string runA, string runB, CancellationToken cancellationToken = default) =>
         SendAsync<EvalComparison>(HttpMethod.Get, $"{EvalPath(evalId)}/compare?runs={Uri.EscapeDataString(runA)},{Uri.EscapeDataString(runB)}", null, cancellationToken);
 
+    // The job's fine-tuned model and its base model on its validation set (or the chosen eval); a 400 until the job has succeeded.
+    public Task<JobEvaluationStarted> EvaluateJobAsync(string jobId, string? evalId, CancellationToken cancellationToken = default) =>
+        SendAsync<JobEvaluationStarted>(HttpMethod.Post, $"{JobPath(jobId)}/evaluate", JsonBody(new EvaluateJobRequest(evalId)), cancellationToken);
+
     private static string EvalPath(string id) => $"api/evals/{Uri.EscapeDataString(id)}";
 
     private static string EvalRunPath(string evalId, string runId) => $"{EvalPath(evalId)}/runs/{Uri.EscapeDataString(runId)}";

@@ -15,6 +15,9 @@ public static class EvalText
 
     public static string Tokens(EvalUsage usage) => $"{usage.PromptTokens:N0} in · {usage.CompletionTokens:N0} out";
 
+    // Runs of a model the model table has no prices for have no cost.
+    public static string Cost(decimal? cost) => cost is { } value ? value.ToString(value < 0.01m ? "$0.0000" : "$0.00", CultureInfo.InvariantCulture) : "—";
+
     public static string Latency(EvalLatency? latency) => latency is { } value ? $"p50 {value.P50:N0} ms · p95 {value.P95:N0} ms" : "—";
 
     public static int Graded(EvalRunCounts counts) => counts.Passed + counts.Failed + counts.Errored;

@@ -103,6 +103,40 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
         await Assertions.Expect(page.Locator("[data-testid=compare-item][data-change=regressed]").First).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task Evaluate_a_finished_job_against_its_base_model_in_one_click_and_watch_the_comparison_fill_in()
+    {
+        var dataset = await fixture.UploadCapitalsAsync($"browser-evaluate-{Guid.NewGuid():N}"[..24] + ".jsonl");
+        var job = await fixture.TrainAsync(dataset.Id, "evaluated");
+        var page = await _browser.NewSignedInPageAsync();
+        await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
+
+        // The provider takes its time over each answer, so the comparison is seen filling in.
+        using var provider = new HttpClient { BaseAddress = fixture.App.GetEndpoint("localprovider", "http") };
+        (await provider.PostAsJsonAsync("/admin/faults",
+            new { seed = 1, rules = new[] { new { path = "/v1/chat/completions", method = "POST", kind = "delay", delay = "00:00:01" } } })).EnsureSuccessStatusCode();
+        try
+        {
+            await page.GetByTestId("job-evaluate").ClickAsync();
+            await page.WaitForURLAsync(url => url.Contains("/compare?runs=", StringComparison.Ordinal));
+            await Assertions.Expect(page.GetByTestId("compare-partial")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await provider.DeleteAsync("/admin/faults");
+        }
+        await Assertions.Expect(page.Locator("[data-testid=compare-run][data-status=completed]")).ToHaveCountAsync(2, new() { Timeout = 120_000 });
+        await Assertions.Expect(page.GetByTestId("compare-partial")).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByTestId("compare-summary")).ToContainTextAsync(new Regex(@"B passes \d+ more of \d+ items"));
+        await Assertions.Expect(page.GetByTestId("compare-summary")).ToContainTextAsync("a real difference");
+
+        // The result stays with the job: on its page and in the jobs list.
+        await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
+        await Assertions.Expect(page.GetByTestId("job-evaluation-result")).ToContainTextAsync("passed");
+        await page.GoToInteractivePageAsync("/jobs");
+        await Assertions.Expect(page.Locator($"[data-testid=job-row][data-job-id='{job.Id}'] [data-testid=job-latest-eval]")).ToContainTextAsync("→");
+    }
+
     private static async Task<int> GradedAsync(IPage page) =>
         int.TryParse(await page.GetByTestId("run-progress").GetAttributeAsync("data-graded", new() { Timeout = 1_000 }), out var graded) ? graded : 0;
 

@@ -34,6 +34,10 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.True(tunedRun.Usage.CompletionTokens > 0);
         Assert.NotNull(tunedRun.LatencyMs);
 
+        // Answers cost the model table's prices when the run started: fine-tuned prices for the fine-tuned model.
+        Assert.Equal((new TokenPrice(0.4m, 1.6m), new TokenPrice(0.8m, 3.2m)), (baseRun.Price, tunedRun.Price));
+        Assert.Equal((tunedRun.Usage.PromptTokens * 0.8m + tunedRun.Usage.CompletionTokens * 3.2m) / 1_000_000m, tunedRun.Cost);
+
         var items = (await api.GetFromJsonAsync<EvalItemPage>($"/api/evals/{eval.Id}/runs/{tunedRun.Id}/items?limit=1000", FineTuneJson.Options))!;
         Assert.Equal(tunedRun.Counts.Total, items.Total);
         Assert.Equal(Enumerable.Range(1, items.Total), items.Items.Select(item => item.Line));
