@@ -9,7 +9,7 @@ namespace FineTune.Bench.Evals;
 // templates read).
 internal sealed class GradingCost(int itemCount, IReadOnlyList<GradingCost.Row> rows)
 {
-    internal sealed record Row(string Graders, double MeanMicroseconds, double P99Microseconds);
+    internal sealed record Row(string Graders, double MeanMicroseconds, double P50Microseconds, double P99Microseconds);
 
     private const int Passes = 3;
 
@@ -33,28 +33,28 @@ internal sealed class GradingCost(int itemCount, IReadOnlyList<GradingCost.Row> 
         var rows = parsed.Zip(times, (set, measured) =>
         {
             measured.Sort();
-            return new Row(set.Name, measured.Average(), BenchServices.Percentile(measured, 99));
+            return new Row(set.Name, measured.Average(), BenchServices.Percentile(measured, 50), BenchServices.Percentile(measured, 99));
         }).ToList();
         return new GradingCost(items.Count, rows);
     }
 
-    public void Print(IReadOnlyList<(int Concurrency, double With, double Without)> runs)
+    public void Print(IReadOnlyList<(int Concurrency, Timed With, Timed Without)> runs)
     {
         Console.WriteLine($"Grading one item, Stopwatch, one thread ({itemCount} items x {Passes} passes):");
         Console.WriteLine();
-        Console.WriteLine("| graders | µs per item, mean | p99 µs |");
-        Console.WriteLine("| --- | ---: | ---: |");
-        foreach (var row in rows) Console.WriteLine($"| {row.Graders} | {row.MeanMicroseconds:F1} | {row.P99Microseconds:F1} |");
+        Console.WriteLine("| graders | µs per item, mean | p50 µs | p99 µs |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        foreach (var row in rows) Console.WriteLine($"| {row.Graders} | {row.MeanMicroseconds:F1} | {row.P50Microseconds:F1} | {row.P99Microseconds:F1} |");
 
         var all = rows[0].MeanMicroseconds;
         Console.WriteLine();
-        Console.WriteLine("| concurrency | run s with graders | item s (wall x concurrency / items) | grading s for the run (Stopwatch) "
-            + "| grading share of the run's wall time | with vs without graders |");
+        Console.WriteLine("| concurrency | run s with graders | grading s for the run's items (Stopwatch) | share of the run's time "
+            + "| Worker CPU s with graders | share of the Worker's CPU |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (concurrency, with, without) in runs)
+        var grading = itemCount * all / 1e6;
+        foreach (var (concurrency, with, _) in runs)
         {
-            var grading = itemCount * all / 1e6;
-            Console.WriteLine($"| {concurrency} | {with:F2} | {with * concurrency / itemCount:F4} | {grading:F3} | {grading / with:P1} | {(with - without) / with:P1} |");
+            Console.WriteLine($"| {concurrency} | {with.Seconds:F2} | {grading:F3} | {grading / with.Seconds:P1} | {with.WorkerCpu:F2} | {grading / with.WorkerCpu:P1} |");
         }
     }
 

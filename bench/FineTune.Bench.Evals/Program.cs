@@ -11,12 +11,12 @@ using StackExchange.Redis;
 // (like with like: same items, same answers, same Worker), and each item's grading timed on its own with a Stopwatch.
 // Target: grading adds under 5 % to a run's time.
 //
-//   dotnet run -c Release --project bench/FineTune.Bench.Evals -- [--items 1000] [--concurrency 1,8,32] [--rounds 3]
+//   dotnet run -c Release --project bench/FineTune.Bench.Evals -- [--items 1000] [--concurrency 1,8,32] [--rounds 5]
 //       [--budget 1000]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var itemCount = int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture);
 var concurrencies = Arg("--concurrency", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
-var rounds = int.Parse(Arg("--rounds", "3"), CultureInfo.InvariantCulture);
+var rounds = int.Parse(Arg("--rounds", "5"), CultureInfo.InvariantCulture);
 // Requests per second of the connection's budget: the product's default (50) would be the limit, not the runner.
 var budget = Arg("--budget", "1000");
 const string workspaceId = "ws_bench";
@@ -61,11 +61,15 @@ updates.OnMessage(message =>
     }
 });
 
+// CPU seconds too: on a shared machine a run waits for cores other work holds, so its wall time moves with their load; the
+// CPU the Worker (and with it the provider and Redis) spent on a run does not.
 Console.WriteLine();
-Console.WriteLine($"| concurrency | items/s with graders | items/s without | run s with / without (median of {rounds}) | grading adds (with vs without) "
-    + "| model call p50 ms | pass rate |");
-Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-var measured = new List<(int Concurrency, double With, double Without)>();
+Console.WriteLine($"Medians of {rounds} runs of each kind; \"with\" and \"without\" graders are the same items, answers and Worker.");
+Console.WriteLine();
+Console.WriteLine("| concurrency | items/s with graders | items/s without | run s with / without | grading adds to the run's time "
+    + "| Worker CPU s with / without | grading's share of the Worker's CPU | of all CPU (Worker, provider, Redis) | model call p50 ms |");
+Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+var measured = new List<(int Concurrency, Timed With, Timed Without)>();
 EvalRun? lastRun = null;
 foreach (var concurrency in concurrencies)
 {
@@ -83,31 +87,31 @@ foreach (var concurrency in concurrencies)
         ["FineTune__Worker__ImportInterval"] = "1.00:00:00",
     });
     // JIT in the Worker, its connections to Redis and the provider.
-    await RunAsync(warmUp);
-    var with = new List<double>();
-    var without = new List<double>();
-    EvalRun? last = null;
+    await RunAsync(warmUp, worker);
+    var with = new List<Timed>();
+    var without = new List<Timed>();
     // Alternated, so neither kind always runs on a warmer or quieter machine.
     for (var round = 0; round < rounds; round++)
     {
         foreach (var eval in round % 2 == 0 ? [graded, bare] : new[] { bare, graded })
         {
-            var (run, seconds) = await RunAsync(eval);
-            if (eval == graded) last = run;
-            (eval == graded ? with : without).Add(seconds);
+            var (run, timed) = await RunAsync(eval, worker);
+            if (eval == graded) lastRun = run;
+            (eval == graded ? with : without).Add(timed);
         }
     }
     await services.StopServiceAsync(worker);
-    lastRun = last;
-    var (medianWith, medianWithout) = (Median(with), Median(without));
-    measured.Add((concurrency, medianWith, medianWithout));
-    Console.WriteLine($"| {concurrency} | {itemCount / medianWith:F0} | {itemCount / medianWithout:F0} | {medianWith:F2} / {medianWithout:F2} "
-        + $"| {(medianWith - medianWithout) / medianWith:P1} | {last!.LatencyMs?.P50:F1} | {last.PassRate:P0} |");
+    var (a, b) = (Timed.Median(with), Timed.Median(without));
+    measured.Add((concurrency, a, b));
+    Console.WriteLine($"| {concurrency} | {itemCount / a.Seconds:F0} | {itemCount / b.Seconds:F0} | {a.Seconds:F2} / {b.Seconds:F2} "
+        + $"| {(a.Seconds - b.Seconds) / a.Seconds:P1} | {a.WorkerCpu:F2} / {b.WorkerCpu:F2} | {(a.WorkerCpu - b.WorkerCpu) / a.WorkerCpu:P1} "
+        + $"| {(a.AllCpu - b.AllCpu) / a.AllCpu:P1} | {lastRun!.LatencyMs?.P50:F1} |");
 }
 
 var answered = await evals.ItemsAsync(lastRun!.Id);
 Console.WriteLine();
-Console.WriteLine($"Graders' mean scores (last graded run): {string.Join(", ", lastRun!.Graders.Select(g => $"{g.Name} {g.Mean:F2}"))}");
+Console.WriteLine($"Last graded run: pass rate {lastRun.PassRate:P0}; graders' mean scores "
+    + string.Join(", ", lastRun.Graders.Select(grader => $"{grader.Name} {grader.Mean:F2}")));
 Console.WriteLine("Answers, one of each kind (line: reference → answer):");
 foreach (var item in answered.GroupBy(item => item.Reference![0] == '{' ? "record" : item.Reference.Length > 100 ? "docs" : "sentence").Select(kind => kind.First()))
 {
@@ -154,7 +158,7 @@ async Task<Eval> SaveEvalAsync(string name, IReadOnlyList<string> lines, JsonEle
 
 // Queues a run as the Api does and times it from the Worker's first "running" update to its "completed" one: every item
 // answered, graded and stored.
-async Task<(EvalRun Run, double Seconds)> RunAsync(Eval eval)
+async Task<(EvalRun Run, Timed Timed)> RunAsync(Eval eval, Uri worker)
 {
     var run = new EvalRun
     {
@@ -170,17 +174,27 @@ async Task<(EvalRun Run, double Seconds)> RunAsync(Eval eval)
     };
     var waiter = new TaskCompletionSource<(EvalRun Run, long FinishedAt)>(TaskCreationOptions.RunContinuationsAsynchronously);
     lock (waiters) waiters[run.Id] = waiter;
+    var (workerCpu, allCpu) = (services.ProcessorTime(worker), services.ProcessorTime());
     await evals.SaveAndPublishRunAsync(run);
     var (finished, finishedAt) = await waiter.Task.WaitAsync(TimeSpan.FromMinutes(5));
+    var timed = new Timed(0, (services.ProcessorTime(worker) - workerCpu).TotalSeconds, (services.ProcessorTime() - allCpu).TotalSeconds);
     if (finished.Status != EvalRunStatus.Completed || finished.Counts.Errored > 0)
     {
         throw new InvalidOperationException($"{eval.Name} run {run.Id}: {finished.Status}, {finished.Counts.Errored} errored {finished.Error}");
     }
-    lock (waiters) return (finished, Stopwatch.GetElapsedTime(runningAt[run.Id], finishedAt).TotalSeconds);
+    lock (waiters) return (finished, timed with { Seconds = Stopwatch.GetElapsedTime(runningAt[run.Id], finishedAt).TotalSeconds });
 }
 
 static string Clip(string? text) => text is null ? "(none)" : text.Length <= 90 ? text : text[..90] + "…";
 
-static double Median(List<double> values) => BenchServices.Percentile([.. values.Order()], 50);
-
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+
+// One run: its wall time from "running" to "completed", and the CPU seconds the Worker and all the benchmark's processes
+// used from queueing it to seeing it completed.
+internal sealed record Timed(double Seconds, double WorkerCpu, double AllCpu)
+{
+    public static Timed Median(List<Timed> runs) => new(Of(runs.Select(run => run.Seconds)), Of(runs.Select(run => run.WorkerCpu)),
+        Of(runs.Select(run => run.AllCpu)));
+
+    private static double Of(IEnumerable<double> values) => BenchServices.Percentile([.. values.Order()], 50);
+}

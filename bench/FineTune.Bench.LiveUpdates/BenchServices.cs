@@ -59,6 +59,17 @@ public sealed class BenchServices : IAsyncDisposable
         process.Dispose();
     }
 
+    // CPU time (user + system) one service has used so far, or all the processes started here together (address null).
+    public TimeSpan ProcessorTime(Uri? address = null)
+    {
+        var processes = address is null ? _processes : [_services[address]];
+        return processes.Aggregate(TimeSpan.Zero, (sum, process) =>
+        {
+            process.Refresh();
+            return sum + process.TotalProcessorTime;
+        });
+    }
+
     private Process Start(string file, string[] args, Dictionary<string, string> environment)
     {
         var info = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
