@@ -112,25 +112,23 @@ internal sealed partial class TemplatePath
     public JsonElement Resolve(GradingContext context)
     {
         var value = Namespace == "item" ? context.Item.Values : context.SampleValues;
-        var walked = new StringBuilder(Namespace);
-        foreach (var step in _steps)
+        for (var taken = 0; taken < _steps.Count; taken++)
         {
-            var found = false;
-            if (step is string name)
-            {
-                walked.Append('.').Append(name);
-                found = value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out value);
-            }
-            else
-            {
-                var index = (int)step;
-                walked.Append('[').Append(index).Append(']');
-                found = value.ValueKind == JsonValueKind.Array && index < value.GetArrayLength();
-                if (found) value = value[index];
-            }
-            if (!found) throw new TemplateException(MissingMessage(walked.ToString(), context));
+            var found = _steps[taken] is string name
+                ? value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out value)
+                : value.ValueKind == JsonValueKind.Array && (int)_steps[taken] < value.GetArrayLength();
+            if (found && _steps[taken] is int index) value = value[index];
+            if (!found) throw new TemplateException(MissingMessage(Walked(taken + 1), context));
         }
         return value;
+    }
+
+    // The path as far as its first steps, for the message that says where it broke off ("item.meta.tags[1]").
+    private string Walked(int steps)
+    {
+        var walked = new StringBuilder(Namespace);
+        foreach (var step in _steps.Take(steps)) _ = step is string name ? walked.Append('.').Append(name) : walked.Append('[').Append((int)step).Append(']');
+        return walked.ToString();
     }
 
     public override string ToString() => $"{{{{ {Text} }}}}";

@@ -9,7 +9,7 @@ namespace FineTune.Bench.Evals;
 // templates read).
 internal sealed class GradingCost(int itemCount, IReadOnlyList<GradingCost.Row> rows)
 {
-    internal sealed record Row(string Graders, double MeanMicroseconds, double P50Microseconds, double P99Microseconds);
+    internal sealed record Row(string Graders, double MeanMicroseconds, double P50Microseconds, double P99Microseconds, double BytesPerItem);
 
     private const int Passes = 3;
 
@@ -26,14 +26,21 @@ internal sealed class GradingCost(int itemCount, IReadOnlyList<GradingCost.Row> 
         // Every set warmed up first (JIT, tiering), then timed in turns, so load from other work falls on all of them alike.
         foreach (var (_, set, _) in parsed) await TimeAsync(set, items, outputs);
         var times = parsed.Select(_ => new List<double>()).ToList();
+        var allocated = new long[parsed.Count];
         for (var pass = 0; pass < Passes; pass++)
         {
-            for (var i = 0; i < parsed.Count; i++) times[i].AddRange(await TimeAsync(parsed[i].Set, items, outputs));
+            for (var i = 0; i < parsed.Count; i++)
+            {
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                times[i].AddRange(await TimeAsync(parsed[i].Set, items, outputs));
+                allocated[i] += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
         }
-        var rows = parsed.Zip(times, (set, measured) =>
+        var rows = parsed.Select((set, i) =>
         {
-            measured.Sort();
-            return new Row(set.Name, measured.Average(), BenchServices.Percentile(measured, 50), BenchServices.Percentile(measured, 99));
+            var measured = times[i].Order().ToList();
+            return new Row(set.Name, measured.Average(), BenchServices.Percentile(measured, 50), BenchServices.Percentile(measured, 99),
+                (double)allocated[i] / measured.Count);
         }).ToList();
         return new GradingCost(items.Count, rows);
     }
@@ -42,9 +49,12 @@ internal sealed class GradingCost(int itemCount, IReadOnlyList<GradingCost.Row> 
     {
         Console.WriteLine($"Grading one item, Stopwatch, one thread ({itemCount} items x {Passes} passes):");
         Console.WriteLine();
-        Console.WriteLine("| graders | µs per item, mean | p50 µs | p99 µs |");
-        Console.WriteLine("| --- | ---: | ---: | ---: |");
-        foreach (var row in rows) Console.WriteLine($"| {row.Graders} | {row.MeanMicroseconds:F1} | {row.P50Microseconds:F1} | {row.P99Microseconds:F1} |");
+        Console.WriteLine("| graders | µs per item, mean | p50 µs | p99 µs | bytes allocated per item |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows)
+        {
+            Console.WriteLine($"| {row.Graders} | {row.MeanMicroseconds:F1} | {row.P50Microseconds:F1} | {row.P99Microseconds:F1} | {row.BytesPerItem:N0} |");
+        }
 
         var all = rows[0].MeanMicroseconds;
         Console.WriteLine();

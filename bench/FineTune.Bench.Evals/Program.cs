@@ -12,7 +12,7 @@ using StackExchange.Redis;
 // Target: grading adds under 5 % to a run's time.
 //
 //   dotnet run -c Release --project bench/FineTune.Bench.Evals -- [--items 1000] [--concurrency 1,8,32] [--rounds 5]
-//       [--budget 1000]
+//       [--budget 1000] [--graders bench/FineTune.Bench.Evals/graders.json]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var itemCount = int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture);
 var concurrencies = Arg("--concurrency", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
@@ -24,7 +24,7 @@ Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Tr
 
 var distinct = TestSet.DistinctLines();
 var testLines = TestSet.TestLines(distinct, itemCount);
-var graders = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "graders.json"))).RootElement.Clone();
+var graders = JsonDocument.Parse(File.ReadAllText(Arg("--graders", Path.Combine(AppContext.BaseDirectory, "graders.json")))).RootElement.Clone();
 var noGraders = JsonDocument.Parse("[]").RootElement.Clone();
 
 await using var services = new BenchServices();
