@@ -12,7 +12,13 @@ internal static class FuzzyRatio
         return 2.0 * Lcs.Length(x, y) / (x.Length + y.Length);
     }
 
-    private static int[] CodePoints(string text) => [.. text.EnumerateRunes().Select(rune => rune.Value)];
+    private static int[] CodePoints(string text)
+    {
+        var points = new int[text.Length];
+        var count = 0;
+        foreach (var rune in text.EnumerateRunes()) points[count++] = rune.Value;
+        return count == points.Length ? points : points[..count];
+    }
 }
 
 // The length of the longest common subsequence of two symbol lists, bit-parallel as rapidfuzz computes it (Hyyrö, 2004):
@@ -57,8 +63,6 @@ internal static class Lcs
     public static int Length(string[] a, string[] b)
     {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        return Length(Ids(a), Ids(b));
-
-        int[] Ids(string[] words) => [.. words.Select(word => ids.TryGetValue(word, out var id) ? id : ids[word] = ids.Count)];
+        return Length(NGrams.Number(a, ids), NGrams.Number(b, ids));
     }
 }

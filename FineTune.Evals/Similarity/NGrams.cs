@@ -9,13 +9,23 @@ internal sealed class NGrams
     private readonly int[] _hypothesis;
     private readonly int[] _reference;
 
+    // The reference's n-grams not yet matched, refilled for each order (one table for all of them).
+    private readonly Dictionary<(int, int, int, int, int), int> _unmatched = [];
+
     public NGrams(string[] hypothesis, string[] reference)
     {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        // Numbered from 1: 0 fills the places of an n-gram shorter than the longest order.
-        int[] Number(string[] words) => [.. words.Select(word => ids.TryGetValue(word, out var id) ? id : ids[word] = ids.Count + 1)];
-        _hypothesis = Number(hypothesis);
-        _reference = Number(reference);
+        _hypothesis = Number(hypothesis, ids);
+        _reference = Number(reference, ids);
+    }
+
+    // Each word its number in ids, a new word the next one. Numbered from 1: 0 fills the places of an n-gram shorter than
+    // the longest order.
+    public static int[] Number(string[] words, Dictionary<string, int> ids)
+    {
+        var numbers = new int[words.Length];
+        for (var i = 0; i < words.Length; i++) numbers[i] = ids.TryGetValue(words[i], out var id) ? id : ids[words[i]] = ids.Count + 1;
+        return numbers;
     }
 
     public int HypothesisLength => _hypothesis.Length;
@@ -25,7 +35,8 @@ internal sealed class NGrams
     public (int Matches, int HypothesisCount, int ReferenceCount) Compare(int n)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(n, LongestOrder);
-        var unmatched = new Dictionary<(int, int, int, int, int), int>();
+        var unmatched = _unmatched;
+        unmatched.Clear();
         for (var i = 0; i + n <= _reference.Length; i++)
         {
             var key = Key(_reference, i, n);
