@@ -10,32 +10,28 @@ internal static class Bleu
 
     public static double Score(string input, string reference)
     {
-        var hypothesis = Tokens(input);
-        var target = Tokens(reference);
+        var grams = new NGrams(Tokens(input), Tokens(reference));
         var logSum = 0.0;
         for (var n = 1; n <= 4; n++)
         {
-            var counts = NGrams.Count(hypothesis, n);
-            var matches = NGrams.Overlap(counts, NGrams.Count(target, n));
+            var (matches, count, _) = grams.Compare(n);
             if (n == 1 && matches == 0) return 0;
-            var precision = matches == 0 ? SmallestNormal : (double)matches / Math.Max(1, counts.Values.Sum());
+            var precision = matches == 0 ? SmallestNormal : (double)matches / Math.Max(1, count);
             logSum += 0.25 * Math.Log(precision);
         }
-        return BrevityPenalty(hypothesis.Length, target.Length) * Math.Exp(logSum);
+        return BrevityPenalty(grams.HypothesisLength, grams.ReferenceLength) * Math.Exp(logSum);
     }
 
     public static double Gleu(string input, string reference)
     {
-        var hypothesis = Tokens(input);
-        var target = Tokens(reference);
+        var grams = new NGrams(Tokens(input), Tokens(reference));
         int matches = 0, hypothesisGrams = 0, targetGrams = 0;
         for (var n = 1; n <= 4; n++)
         {
-            var counts = NGrams.Count(hypothesis, n);
-            var targetCounts = NGrams.Count(target, n);
-            matches += NGrams.Overlap(counts, targetCounts);
-            hypothesisGrams += counts.Values.Sum();
-            targetGrams += targetCounts.Values.Sum();
+            var (matched, hypothesisCount, referenceCount) = grams.Compare(n);
+            matches += matched;
+            hypothesisGrams += hypothesisCount;
+            targetGrams += referenceCount;
         }
         var all = Math.Max(hypothesisGrams, targetGrams);
         return all == 0 ? 0 : (double)matches / all;

@@ -8,10 +8,8 @@ internal static partial class Rouge
 {
     public static double N(string input, string reference, int n)
     {
-        var prediction = NGrams.Count(Tokens(input), n);
-        var target = NGrams.Count(Tokens(reference), n);
-        var overlap = NGrams.Overlap(prediction, target);
-        return FMeasure((double)overlap / Math.Max(prediction.Values.Sum(), 1), (double)overlap / Math.Max(target.Values.Sum(), 1));
+        var (overlap, predicted, target) = new NGrams(Tokens(input), Tokens(reference)).Compare(n);
+        return FMeasure((double)overlap / Math.Max(predicted, 1), (double)overlap / Math.Max(target, 1));
     }
 
     public static double L(string input, string reference)

@@ -6,15 +6,14 @@ namespace FineTune.Evals;
 // JSON, {{ sample.output_json.… }}; and the models judges and embeddings call.
 internal sealed class GradingContext
 {
+    private JsonElement? _sampleValues;
+
     public GradingContext(EvalItem item, string outputText, IEvalModels models)
     {
         Item = item;
         OutputText = outputText;
         Models = models;
         OutputJson = ParseJson(outputText);
-        SampleValues = JsonSerializer.SerializeToElement(OutputJson is { } json
-            ? new Dictionary<string, object> { ["output_text"] = outputText, ["output_json"] = json }
-            : new Dictionary<string, object> { ["output_text"] = outputText });
     }
 
     public EvalItem Item { get; }
@@ -22,11 +21,17 @@ internal sealed class GradingContext
     public JsonElement? OutputJson { get; }
     public IEvalModels Models { get; }
 
-    // What {{ sample.… }} reads.
-    public JsonElement SampleValues { get; }
+    // What {{ sample.… }} reads. Built when a template first reads it: {{ sample.output_text }}, the usual one, is rendered
+    // straight from OutputText.
+    public JsonElement SampleValues => _sampleValues ??= JsonSerializer.SerializeToElement(OutputJson is { } json
+        ? new Dictionary<string, object> { ["output_text"] = OutputText, ["output_json"] = json }
+        : new Dictionary<string, object> { ["output_text"] = OutputText });
 
     public static JsonElement? ParseJson(string text)
     {
+        // Most answers are prose: what cannot start a JSON value is not parsed, as a failed parse costs an exception.
+        var start = text.AsSpan().TrimStart(" \t\r\n");
+        if (start.IsEmpty || !"{[\"-0123456789tfn".Contains(start[0])) return null;
         try
         {
             using var document = JsonDocument.Parse(text);

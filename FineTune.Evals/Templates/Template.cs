@@ -11,27 +11,28 @@ internal sealed partial class Template
     private static readonly string[] SampleFields = ["output_text", "output_json"];
 
     private readonly string _text;
-    private readonly List<TemplatePath> _paths;
 
-    private Template(string text, List<TemplatePath> paths)
+    // The template cut once, when it is parsed: literal text (a string) and the paths between it, rendered per answer.
+    private readonly List<object> _parts;
+
+    private Template(string text, List<object> parts)
     {
         _text = text;
-        _paths = paths;
+        _parts = parts;
     }
-
-    public IReadOnlyList<TemplatePath> Paths => _paths;
-
-    // True when the template is one placeholder and nothing else: the grader reads that value as it is.
-    public bool IsOnly(string path) => _paths.Count == 1 && _paths[0].Text == path && Placeholder().Replace(_text, "").Length == 0;
 
     // problems: one message per placeholder that can never render (no namespace, an unknown one, a sample field
     // FineTune does not have, a first item field the items lack).
     public static Template Parse(string text, IReadOnlySet<string> itemFields, List<string> problems)
     {
-        var paths = new List<TemplatePath>();
+        var parts = new List<object>();
+        var at = 0;
         foreach (Match match in Placeholder().Matches(text))
         {
+            if (match.Index > at) parts.Add(text[at..match.Index]);
+            at = match.Index + match.Length;
             var path = TemplatePath.Parse(match.Groups[1].Value);
+            parts.Add((object?)path ?? match.Value);
             if (path is null)
             {
                 problems.Add($"template {match.Value} is not a path like {{{{ item.field }}}} or {{{{ sample.output_text }}}}");
@@ -44,17 +45,22 @@ internal sealed partial class Template
             {
                 problems.Add($"template {path} names a sample field FineTune does not have (it has {string.Join(", ", SampleFields)})");
             }
-            else
-            {
-                paths.Add(path);
-            }
         }
-        return new Template(text, paths);
+        if (at < text.Length) parts.Add(text[at..]);
+        return new Template(text, parts);
     }
 
     // TemplateException when a path is missing on this item or answer: the grader's grade is then an error.
-    public string Render(GradingContext context) =>
-        Placeholder().Replace(_text, match => TemplatePath.Parse(match.Groups[1].Value) is { } path ? Text(path.Resolve(context)) : match.Value);
+    public string Render(GradingContext context)
+    {
+        // Most templates are one placeholder ({{ sample.output_text }}, {{ item.reference }}): no copy.
+        if (_parts.Count == 1) return Render(_parts[0], context);
+        var text = new StringBuilder();
+        foreach (var part in _parts) text.Append(Render(part, context));
+        return text.ToString();
+    }
+
+    private static string Render(object part, GradingContext context) => part as string ?? ((TemplatePath)part).Render(context);
 
     // The value as a string: a string as it is, anything else as its JSON.
     public static string Text(JsonElement value) => value.ValueKind switch
@@ -100,28 +106,29 @@ internal sealed partial class TemplatePath
         return new TemplatePath(text, match.Groups["ns"].Value, steps);
     }
 
+    public string Render(GradingContext context) =>
+        Namespace == "sample" && _steps is ["output_text"] ? context.OutputText : Template.Text(Resolve(context));
+
     public JsonElement Resolve(GradingContext context)
     {
         var value = Namespace == "item" ? context.Item.Values : context.SampleValues;
-        var walked = new StringBuilder(Namespace);
-        foreach (var step in _steps)
+        for (var taken = 0; taken < _steps.Count; taken++)
         {
-            var found = false;
-            if (step is string name)
-            {
-                walked.Append('.').Append(name);
-                found = value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out value);
-            }
-            else
-            {
-                var index = (int)step;
-                walked.Append('[').Append(index).Append(']');
-                found = value.ValueKind == JsonValueKind.Array && index < value.GetArrayLength();
-                if (found) value = value[index];
-            }
-            if (!found) throw new TemplateException(MissingMessage(walked.ToString(), context));
+            var found = _steps[taken] is string name
+                ? value.ValueKind == JsonValueKind.Object && value.TryGetProperty(name, out value)
+                : value.ValueKind == JsonValueKind.Array && (int)_steps[taken] < value.GetArrayLength();
+            if (found && _steps[taken] is int index) value = value[index];
+            if (!found) throw new TemplateException(MissingMessage(Walked(taken + 1), context));
         }
         return value;
+    }
+
+    // The path as far as its first steps, for the message that says where it broke off ("item.meta.tags[1]").
+    private string Walked(int steps)
+    {
+        var walked = new StringBuilder(Namespace);
+        foreach (var step in _steps.Take(steps)) _ = step is string name ? walked.Append('.').Append(name) : walked.Append('[').Append((int)step).Append(']');
+        return walked.ToString();
     }
 
     public override string ToString() => $"{{{{ {Text} }}}}";

@@ -9,6 +9,7 @@ namespace FineTune.Bench;
 public sealed class BenchServices : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<Uri, Process> _services = [];
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("finetune-bench-").FullName;
 
     public static string Root { get; } = FindRoot();
@@ -36,6 +37,7 @@ public sealed class BenchServices : IAsyncDisposable
         environment.TryAdd("ASPNETCORE_ENVIRONMENT", "Production");
         environment["Logging__LogLevel__Default"] = "Warning";
         var process = Start("dotnet", [dll, "--urls", address.ToString()], environment);
+        _services[address] = process;
         using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
         for (var deadline = DateTime.UtcNow.AddSeconds(120); DateTime.UtcNow < deadline; await Task.Delay(200))
         {
@@ -45,6 +47,27 @@ public sealed class BenchServices : IAsyncDisposable
             catch (TaskCanceledException) { }
         }
         throw new TimeoutException($"{project} did not become healthy");
+    }
+
+    // One service started here, stopped before the run ends: a Worker started again with other settings.
+    public async Task StopServiceAsync(Uri address)
+    {
+        if (!_services.Remove(address, out var process)) return;
+        _processes.Remove(process);
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    // CPU time (user + system) one service has used so far, or all the processes started here together (address null).
+    public TimeSpan ProcessorTime(Uri? address = null)
+    {
+        var processes = address is null ? _processes : [_services[address]];
+        return processes.Aggregate(TimeSpan.Zero, (sum, process) =>
+        {
+            process.Refresh();
+            return sum + process.TotalProcessorTime;
+        });
     }
 
     private Process Start(string file, string[] args, Dictionary<string, string> environment)

@@ -73,4 +73,26 @@ public sealed class EvalItemTests
 
         Assert.Equal("{{ sample.output_json.a }}: the answer is not JSON", grade.Error);
     }
+
+    // Every JSON value is read as one, with the whitespace JSON allows before it; prose (which starts like no JSON value, or
+    // like one and then is not) is not JSON.
+    [Theory]
+    [InlineData(" \r\n\t{\"a\": 1}", "1")]
+    [InlineData("[1, 2]", "[1,2]")]
+    [InlineData("\"text\"", "text")]
+    [InlineData("-2.5", "-2.5")]
+    [InlineData("true", "true")]
+    [InlineData("null", "")]
+    [InlineData("The answer is 1.", null)]
+    [InlineData("no", null)]
+    [InlineData("   ", null)]
+    [InlineData("", null)]
+    public async Task Output_json_is_the_answer_when_it_is_any_json_value(string answer, string? rendered)
+    {
+        var path = answer.TrimStart().StartsWith('{') ? "sample.output_json.a" : "sample.output_json";
+        var grade = await Grading.One($$$"""{"type":"string_check","name":"j","operation":"eq","input":"{{ {{{path}}} }}","reference":"{{{rendered}}}"}""", "{}", answer);
+
+        Assert.Equal(rendered is not null, grade.Passed);
+        Assert.Equal(rendered is null ? $"{{{{ {path} }}}}: the answer is not JSON" : null, grade.Error);
+    }
 }

@@ -43,6 +43,46 @@ public sealed class TextGraderTests
         Assert.False((await Similarity("fuzzy_match", "this is a test", "this is a test!", threshold: 0.97)).Passed);
     }
 
+    // fuzzy_match and rouge_l count the longest common subsequence 64 symbols to a machine word; the textbook table says
+    // what it must be, on texts long enough to take several words, in symbols outside the BMP too.
+    [Fact]
+    public async Task Fuzzy_match_and_rouge_l_agree_with_the_textbook_longest_common_subsequence()
+    {
+        var random = new Random(7);
+        string[] symbols = ["a", "b", "c", "d", " ", "é", "🙂"];
+        string Text(int length) => string.Concat(Enumerable.Range(0, length).Select(_ => symbols[random.Next(symbols.Length)]));
+        foreach (var (first, second) in new[] { (0, 5), (1, 1), (63, 64), (64, 65), (130, 70), (300, 257), (200, 1) })
+        {
+            var (answer, reference) = (Text(first), Text(second));
+            var (a, b) = (CodePoints(answer), CodePoints(reference));
+            var expected = a.Length + b.Length == 0 ? 1 : 2.0 * TextbookLcs(a, b) / (a.Length + b.Length);
+
+            Assert.Equal(expected, (await Similarity("fuzzy_match", answer, reference)).Score, 12);
+        }
+
+        string Words(int count) => string.Join(' ', Enumerable.Range(0, count).Select(_ => $"w{random.Next(12)}"));
+        var (longAnswer, longReference) = (Words(150), Words(90));
+        var (x, y) = (longAnswer.Split(' '), longReference.Split(' '));
+        var lcs = TextbookLcs(x, y);
+        var rougeL = 2.0 * ((double)lcs / x.Length) * ((double)lcs / y.Length) / ((double)lcs / x.Length + (double)lcs / y.Length);
+        Assert.Equal(rougeL, (await Similarity("rouge_l", longAnswer, longReference)).Score, 12);
+    }
+
+    private static int[] CodePoints(string text) => [.. text.EnumerateRunes().Select(rune => rune.Value)];
+
+    private static int TextbookLcs<T>(T[] a, T[] b)
+    {
+        var table = new int[a.Length + 1, b.Length + 1];
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                table[i, j] = EqualityComparer<T>.Default.Equals(a[i - 1], b[j - 1]) ? table[i - 1, j - 1] + 1 : Math.Max(table[i - 1, j], table[i, j - 1]);
+            }
+        }
+        return table[a.Length, b.Length];
+    }
+
     // Hypothesis (8 tokens) against reference (9): every 1-gram matches (8/8), 6 of 7 2-grams, 5 of 6 3-grams, 4 of 5
     // 4-grams ("over the dog" is not in the reference); the brevity penalty is exp(1 − 9/8).
     private const string Hypothesis = "the quick brown fox jumps over the dog";

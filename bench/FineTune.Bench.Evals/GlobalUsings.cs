@@ -1,0 +1,3 @@
+global using FineTune.Contracts;
+global using FineTune.Data;
+global using FineTune.Evals;
