@@ -10,13 +10,7 @@ public sealed class ConvertCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await FineTuneCommand.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) => FineTuneCommandTests.Run(args);
 
     [Fact]
     public async Task A_sample_goes_to_sharegpt_and_back_exiting_0()
