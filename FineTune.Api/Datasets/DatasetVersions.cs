@@ -20,11 +20,11 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
         return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken);
     }
 
-    // An upload in another format (from null: detected from its lines), brought into OpenAI's chat JSONL as it streams
+    // An upload in another format (detected: told from its lines), brought into OpenAI's chat JSONL as it streams
     // in, then stored and checked like any upload. The lines that could not be brought over are left out and listed on
     // the record (the first MaxListedImportLines of them).
-    public async Task<DatasetRecord> ImportAsync(Stream content, DatasetFormat? from, string name, string workspaceId, string userId, string? model,
-        string? method, CancellationToken cancellationToken)
+    public async Task<DatasetRecord> ImportAsync(Stream content, DatasetFormat from, bool detected, string name, string workspaceId, string userId,
+        string? model, string? method, CancellationToken cancellationToken)
     {
         StoredBlob blob;
         FormatConversionReport conversion;
@@ -34,7 +34,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
             blob = await writer.CommitAsync(cancellationToken);
         }
         return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken,
-            conversion with { SkippedLines = conversion.SkippedLines.Take(MaxListedImportLines).ToList() });
+            conversion with { FromDetected = detected, SkippedLines = conversion.SkippedLines.Take(MaxListedImportLines).ToList() });
     }
 
     // The stored file checked again, for another model or method; nothing is stored.

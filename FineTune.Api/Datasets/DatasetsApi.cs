@@ -37,7 +37,7 @@ public static class DatasetsApi
         api.MapPost("/", CreateDataset)
             .WithName("CreateDataset")
             .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report, checked for the method given or assumed; "
-                + "?format=trl|sharegpt|alpaca|detect converts it to OpenAI's chat JSONL first (default openai: stored as sent)")
+                + "?format=trl|sharegpt|alpaca converts it to OpenAI's chat JSONL first; detect does when its first example is in one of those; default openai")
             .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
             .RequireWorkspaceRole(WorkspaceRole.Member);
         api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("The workspace's datasets, newest first")
@@ -105,10 +105,13 @@ public static class DatasetsApi
         var upload = await OpenUploadAsync(request, cancellationToken);
         if (upload is null) return NoFile();
 
+        // Detected as OpenAI's (or as nothing), the file is stored exactly as sent, so the checker sees every line of it.
+        var content = upload.Content;
+        if (detect) (from, content) = await FormatDetection.DetectAsync(content, cancellationToken);
         var fileName = name ?? upload.FileName ?? "dataset.jsonl";
-        var dataset = from is DatasetFormat.OpenAI || format is null
-            ? await services.Versions.CreateAsync(upload.Content, fileName, workspace.Id, user.UserId(), model, method, cancellationToken)
-            : await services.Versions.ImportAsync(upload.Content, from, fileName, workspace.Id, user.UserId(), model, method, cancellationToken);
+        var dataset = from is null or DatasetFormat.OpenAI
+            ? await services.Versions.CreateAsync(content, fileName, workspace.Id, user.UserId(), model, method, cancellationToken)
+            : await services.Versions.ImportAsync(content, from.Value, detect, fileName, workspace.Id, user.UserId(), model, method, cancellationToken);
         var imported = dataset.Import is { } import ? $", imported from {import.From ?? "no known format"} ({import.Skipped} lines left out)" : "";
         await services.Audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,
             $"{dataset.Status}, {dataset.Report.ExampleCount} examples, {dataset.Bytes} bytes{imported}");

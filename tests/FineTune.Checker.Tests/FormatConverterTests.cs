@@ -192,6 +192,24 @@ public sealed class FormatConverterTests
     }
 
     [Fact]
+    public async Task Detection_reads_ahead_to_the_first_line_that_shows_a_format_and_gives_every_byte_back()
+    {
+        var shareGpt = "\uFEFF{oops\n\n{\"conversations\":[{\"from\":\"human\",\"value\":\"Q\"}]}\r\n" + new string('x', 200_000);
+        var unknown = string.Concat(Enumerable.Repeat("{\"text\":\"" + new string('y', 1000) + "\"}\n", 1500));
+
+        foreach (var (text, expected) in new[] { (shareGpt, DatasetFormat.ShareGpt), (unknown, (DatasetFormat?)null), ("", null) })
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var (format, content) = await FormatDetection.DetectAsync(new MemoryStream(bytes));
+            using var replayed = new MemoryStream();
+            await content.CopyToAsync(replayed);
+
+            Assert.Equal(expected, format);
+            Assert.Equal(bytes, replayed.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task Openai_to_openai_copies_each_line_as_it_is()
     {
         const string spaced = """{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}""";

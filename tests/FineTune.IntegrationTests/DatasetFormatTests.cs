@@ -86,6 +86,20 @@ public sealed class DatasetFormatTests(FineTuneStack<GarnetRedisServer> stack) :
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
     }
 
+    [Fact]
+    public async Task A_file_detected_as_openai_is_stored_exactly_as_sent_with_every_line_checked()
+    {
+        var (owner, member, _, _) = await TestAccounts.TeamAsync(Api);
+        using var memberClient = member.Client(Api, owner.WorkspaceId);
+        var sent = await File.ReadAllBytesAsync(Repository.Sample("capitals-with-errors.jsonl"));
+
+        var dataset = await ReadCreatedAsync(await memberClient.PostAsync("/api/datasets?name=e.jsonl&format=detect", new ByteArrayContent(sent)));
+
+        Assert.Null(dataset.Import);
+        Assert.Equal(sent, await memberClient.GetByteArrayAsync($"/api/datasets/{dataset.Id}/content"));
+        Assert.Contains(dataset.Report.Errors, e => (e.Line, e.Code) == (2, DatasetCodes.InvalidJson));
+    }
+
     private static async Task<DatasetRecord> ReadCreatedAsync(HttpResponseMessage response)
     {
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
