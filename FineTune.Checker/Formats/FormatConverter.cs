@@ -5,7 +5,7 @@ namespace FineTune.Checker;
 // Converts a JSONL dataset from one format to another in one streaming pass, line by line: each line is read into
 // OpenAI's chat JSONL and written out in the format asked for, or reported with the reason it cannot be. Lines keep
 // their order; blank lines are dropped. Memory does not depend on the size of the file.
-// A line read as OpenAI's and written as OpenAI's is copied as it is. Everything else is written compact, each value
+// A line read as OpenAI's and written as OpenAI's is copied as it is, without a look inside. Everything else is written compact, each value
 // copied byte for byte, so OpenAI -> X -> OpenAI gives back every line X can hold as it was (compacted, when it was not).
 public static class FormatConverter
 {
@@ -55,6 +55,8 @@ public static class FormatConverter
         // The line in the target format, or null when it was skipped (and the tally says why).
         public ReadOnlyMemory<byte>? Convert(ReadOnlyMemory<byte> line, DatasetFormat to, Tally tally)
         {
+            // OpenAI's own lines go out as they are, as stored, whatever the checker would say of them.
+            if (tally.From == DatasetFormat.OpenAI && to == DatasetFormat.OpenAI) return line;
             JsonDocument document;
             try
             {

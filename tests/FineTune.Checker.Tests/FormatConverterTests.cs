@@ -214,7 +214,10 @@ public sealed class FormatConverterTests
     {
         const string spaced = """{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}""";
 
-        Assert.Equal(spaced, await ConvertLine("\uFEFF" + spaced, DatasetFormat.OpenAI, DatasetFormat.OpenAI));
+        var (lines, report) = await Convert("\uFEFF" + spaced + "\n{oops\n", DatasetFormat.OpenAI, DatasetFormat.OpenAI);
+
+        Assert.Equal([spaced, "{oops"], lines);
+        Assert.Equal((2, 0), (report.Written, report.Skipped));
     }
 
     [Fact]
