@@ -29,6 +29,8 @@ public sealed class DatasetFormatTests(FineTuneStack<GarnetRedisServer> stack) :
             $"/api/datasets/{dataset.Id}/export/report?format=alpaca", FineTuneJson.Options))!;
         var response = await viewerClient.GetAsync($"/api/datasets/{dataset.Id}/export?format=alpaca");
         var asStored = await viewerClient.GetByteArrayAsync($"/api/datasets/{dataset.Id}/export?format=openai");
+        var asStoredReport = (await viewerClient.GetFromJsonAsync<FormatConversionReport>(
+            $"/api/datasets/{dataset.Id}/export/report?format=openai", FineTuneJson.Options))!;
 
         Assert.Equal(("openai", "alpaca", 25, 24, 1), (report.From, report.To, report.Examples, report.Written, report.Skipped));
         Assert.Equal(new SkippedLine(5, FormatSkipCodes.Turns, "Alpaca holds one user turn; this example has 3"), Assert.Single(report.SkippedLines));
@@ -39,6 +41,7 @@ public sealed class DatasetFormatTests(FineTuneStack<GarnetRedisServer> stack) :
         Assert.Equal("""{"instruction":"What is the capital of France?","input":"","output":"The capital of France is Paris.","system":"You are Atlas, """
             + """a terse geography assistant. Answer in one sentence."}""", alpaca[0]);
         Assert.Equal(Encoding.UTF8.GetBytes(jsonl), asStored);
+        Assert.Equal((25, 0), (asStoredReport.Written, asStoredReport.Skipped));
 
         var audit = (await viewerClient.GetFromJsonAsync<AuditPage>($"/api/audit?action={AuditAction.DatasetExported}", FineTuneJson.Options))!;
         Assert.Equal([(viewer.Id, dataset.Id, "version 1 as openai"), (viewer.Id, dataset.Id, "version 1 as alpaca")],
