@@ -8,6 +8,7 @@ namespace FineTune.Cli;
 // Exit codes: 0 valid, 1 the dataset has errors, 2 the command itself is wrong (usage, missing file).
 // finetune admin ...: the server owner's commands (AdminCommand).
 // finetune eval run ...: an eval run as a CI gate (Evals/EvalRunCommand).
+// finetune convert ...: a dataset from one format to another (ConvertCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -21,6 +22,7 @@ public static class FineTuneCommand
                finetune admin backup DIR [--api URL]
                finetune eval run EVAL_ID --model MODEL [--connection ID] [SAMPLING] [--min-pass-rate RATE] [--server URL] [--token TOKEN] [--json]
                finetune eval run --file EVAL.json --test-set FILE.jsonl --endpoint URL --model MODEL [--api-key KEY] [SAMPLING] [--min-pass-rate RATE] [--json]
+               finetune convert IN --to openai|trl|sharegpt|alpaca [--from FORMAT|detect] -o OUT [--json]
 
           FILE             a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
           --model MODEL    the model to check against (context limit, price); default gpt-4.1-mini
@@ -41,9 +43,17 @@ public static class FineTuneCommand
           --json            print the result as one JSON object (runId, status, counts, passRate, graders, usage, latencyMs,
                             minPassRate, passed)
 
-        Exit codes: 0 valid (or done; or the eval run reached the minimum), 1 the dataset has errors (or the backup failed;
-        or the eval run's pass rate is below the minimum), 2 usage error (or the eval run failed, was cancelled, or could
-        not start: the message says which option, address, HTTP status and problem).
+          convert IN       a dataset (- reads stdin) into OUT (- writes stdout, and the report goes to stderr) in another format:
+                           openai (OpenAI chat JSONL), trl (TRL conversational; prompt/chosen/rejected for DPO examples),
+                           sharegpt (conversations of from/value turns) or alpaca (instruction/input/output, one turn).
+                           --from: the format of IN; default: detected from its first example. Each example that the
+                           format cannot hold is skipped and listed as IN:LINE: code: reason. openai -> X -> openai gives
+                           back every example X can hold, byte for byte (compacted when it had spaces).
+
+        Exit codes: 0 valid (or done; or the eval run reached the minimum; or every example converted), 1 the dataset has
+        errors (or the backup failed; or the eval run's pass rate is below the minimum; or OUT was written without the
+        examples listed), 2 usage error (or the eval run failed, was cancelled, or could not start: the message says which
+        option, address, HTTP status and problem; or IN could not be read or OUT written).
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
@@ -58,6 +68,8 @@ public static class FineTuneCommand
             return await AdminCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] == "eval")
             return await EvalRunCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
+        if (args[0] == "convert")
+            return await ConvertCommand.RunAsync(args[1..], output, error, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
         string? file = null, model = null, method = null;

@@ -6,6 +6,9 @@ namespace FineTune.Api.Datasets;
 // it streams from blob to blob, so memory does not depend on the size of the file.
 public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, ModelCatalog catalog, TimeProvider time)
 {
+    // As many as the checker lists of each of its problems: the record stays small, the count covers them all.
+    public const int MaxListedImportLines = DatasetValidator.MaxErrorsPerCode;
+
     public ModelCatalog Catalog => catalog;
 
     public DatasetCheckOptions CheckOptions(string? model, string? method) => new() { Model = model, Method = method, Catalog = catalog };
@@ -15,6 +18,23 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
     {
         var blob = await blobs.PutAsync(content, cancellationToken);
         return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken);
+    }
+
+    // An upload in another format (detected: told from its lines), brought into OpenAI's chat JSONL as it streams
+    // in, then stored and checked like any upload. The lines that could not be brought over are left out and listed on
+    // the record (the first MaxListedImportLines of them).
+    public async Task<DatasetRecord> ImportAsync(Stream content, DatasetFormat from, bool detected, string name, string workspaceId, string userId,
+        string? model, string? method, CancellationToken cancellationToken)
+    {
+        StoredBlob blob;
+        FormatConversionReport conversion;
+        await using (var writer = blobs.CreateWriter())
+        {
+            conversion = await FormatConverter.ConvertAsync(content, writer.Stream, DatasetFormat.OpenAI, from, cancellationToken);
+            blob = await writer.CommitAsync(cancellationToken);
+        }
+        return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken,
+            conversion with { FromDetected = detected, SkippedLines = conversion.SkippedLines.Take(MaxListedImportLines).ToList() });
     }
 
     // The stored file checked again, for another model or method; nothing is stored.
@@ -120,7 +140,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
     private async Task<DatasetRecord> SaveAsync(
         StoredBlob blob, string name, string workspaceId, string userId, string? model, string? method, string? parentId, string? rootId, int version,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, FormatConversionReport? import = null)
     {
         DatasetReport report;
         await using (var stored = blobs.OpenRead(blob.Sha256))
@@ -142,6 +162,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
             ParentId = parentId,
             RootId = rootId,
             Version = version,
+            Import = import,
         };
         await datasets.SaveAsync(dataset);
         return dataset;

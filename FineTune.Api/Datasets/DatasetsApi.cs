@@ -36,7 +36,8 @@ public static class DatasetsApi
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
         api.MapPost("/", CreateDataset)
             .WithName("CreateDataset")
-            .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report, checked for the method given or assumed")
+            .WithSummary("Store a dataset version (raw body or multipart field 'file') with its report, checked for the method given or assumed; "
+                + "?format=trl|sharegpt|alpaca converts it to OpenAI's chat JSONL first; detect does when its first example is in one of those; default openai")
             .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
             .RequireWorkspaceRole(WorkspaceRole.Member);
         api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("The workspace's datasets, newest first")
@@ -46,6 +47,14 @@ public static class DatasetsApi
         api.MapGet("/{id}", GetDataset).WithName("GetDataset").WithSummary("A dataset and its report")
             .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapGet("/{id}/content", GetDatasetContent).WithName("GetDatasetContent").WithSummary("The dataset file as stored (JSONL), streamed")
+            .RequireDatasetRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/export", ExportDataset)
+            .WithName("ExportDataset")
+            .WithSummary("The dataset as ?format=openai (as stored), trl, sharegpt or alpaca, streamed; lines the format cannot hold are left out")
+            .RequireDatasetRole(WorkspaceRole.Viewer);
+        api.MapGet("/{id}/export/report", GetExportReport)
+            .WithName("GetDatasetExportReport")
+            .WithSummary("What an export as ?format=... writes: how many lines, and each line the format cannot hold with the reason")
             .RequireDatasetRole(WorkspaceRole.Viewer);
         api.MapPost("/{id}/validate", ValidateStoredDataset)
             .WithName("ValidateStoredDataset")
@@ -86,18 +95,50 @@ public static class DatasetsApi
         builder.RequireRoleOn<DatasetStore>(role, "id", (datasets, id) => datasets.WorkspaceOfAsync(id));
 
     public static async Task<Results<Created<DatasetRecord>, ProblemHttpResult>> CreateDataset(
-        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, [FromQuery] string? method, ClaimsPrincipal user,
-        WorkspaceScope workspace, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
+        HttpRequest request, [FromQuery] string? name, [FromQuery] string? model, [FromQuery] string? method, [FromQuery] string? format,
+        ClaimsPrincipal user, WorkspaceScope workspace, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
     {
         if ((UnknownModel(services.Versions.Catalog, model) ?? UnknownMethod(method)) is { } unknown) return unknown;
+        var detect = string.Equals(format, DatasetFormats.Detect, StringComparison.OrdinalIgnoreCase);
+        DatasetFormat? from = format is null || detect ? null : DatasetFormats.Parse(format);
+        if (format is not null && !detect && from is null) return UnknownFormat(format);
         var upload = await OpenUploadAsync(request, cancellationToken);
         if (upload is null) return NoFile();
 
-        var dataset = await services.Versions.CreateAsync(
-            upload.Content, name ?? upload.FileName ?? "dataset.jsonl", workspace.Id, user.UserId(), model, method, cancellationToken);
+        // Detected as OpenAI's (or as nothing), the file is stored exactly as sent, so the checker sees every line of it.
+        var content = upload.Content;
+        if (detect) (from, content) = await FormatDetection.DetectAsync(content, cancellationToken);
+        var fileName = name ?? upload.FileName ?? "dataset.jsonl";
+        var dataset = from is null or DatasetFormat.OpenAI
+            ? await services.Versions.CreateAsync(content, fileName, workspace.Id, user.UserId(), model, method, cancellationToken)
+            : await services.Versions.ImportAsync(content, from.Value, detect, fileName, workspace.Id, user.UserId(), model, method, cancellationToken);
+        var imported = dataset.Import is { } import ? $", imported from {import.From ?? "no known format"} ({import.Skipped} lines left out)" : "";
         await services.Audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,
-            $"{dataset.Status}, {dataset.Report.ExampleCount} examples, {dataset.Bytes} bytes");
+            $"{dataset.Status}, {dataset.Report.ExampleCount} examples, {dataset.Bytes} bytes{imported}");
         return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
+    }
+
+    public static async Task<Results<FileStreamHttpResult, PushStreamHttpResult, NotFound, ProblemHttpResult>> ExportDataset(
+        string id, [FromQuery] string? format, ClaimsPrincipal user, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
+    {
+        if (DatasetFormats.Parse(format) is not { } target) return UnknownFormat(format);
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+
+        await services.Audit.RecordAsync(dataset.WorkspaceId, user, AuditAction.DatasetExported, "dataset", dataset.Id, dataset.Name,
+            $"version {dataset.Version} as {DatasetFormats.NameOf(target)}");
+        var fileName = DatasetExports.FileName(dataset, target);
+        if (target == DatasetFormat.OpenAI)
+            return TypedResults.File(services.Blobs.OpenRead(dataset.Sha256), "application/jsonl", fileName, enableRangeProcessing: true);
+        return TypedResults.Stream(
+            body => services.Exports.WriteAsync(dataset, target, body, cancellationToken), "application/jsonl", fileName);
+    }
+
+    public static async Task<Results<Ok<FormatConversionReport>, NotFound, ProblemHttpResult>> GetExportReport(
+        string id, [FromQuery] string? format, [AsParameters] DatasetServices services, CancellationToken cancellationToken)
+    {
+        if (DatasetFormats.Parse(format) is not { } target) return UnknownFormat(format);
+        if (await services.Datasets.GetAsync(id) is not { } dataset) return TypedResults.NotFound();
+        return TypedResults.Ok(await services.Exports.ReportAsync(dataset, target, cancellationToken));
     }
 
     public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(WorkspaceScope workspace, [AsParameters] DatasetServices services) =>
@@ -206,6 +247,9 @@ public static class DatasetsApi
                 $"\"{model}\" is not in the model table; known models: {string.Join(", ", catalog.Models.Select(m => m.Name))}. "
                 + "Models are configured under FineTune:Models.");
 
+    private static ProblemHttpResult UnknownFormat(string? format) => ApiProblems.BadRequest("Unknown format",
+        format is null ? $"Say which format: ?format= one of {string.Join(", ", DatasetFormats.All.Select(DatasetFormats.NameOf))}." : DatasetFormats.UnknownMessage(format));
+
     private static ProblemHttpResult? UnknownMethod(string? method) =>
         method is null || TrainingMethods.IsKnown(method) ? null : ApiProblems.BadRequest("Unknown method", TrainingMethods.UnknownMessage(method));
 
@@ -266,4 +310,5 @@ public sealed record DatasetServices(
     DatasetStore Datasets,
     BlobStore Blobs,
     DatasetVersions Versions,
+    DatasetExports Exports,
     AuditLog Audit);

@@ -46,6 +46,7 @@ public static class Extensions
         builder.Services.AddSingleton<DatasetStore>();
         builder.Services.AddSingleton(ModelCatalogConfiguration.Read(builder.Configuration));
         builder.Services.AddSingleton<DatasetVersions>();
+        builder.Services.AddSingleton<DatasetExports>();
 
         builder.Services.AddOptions<ProviderOptions>().BindConfiguration(ProviderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Workspace connections and webhooks are addresses users gave: only public ones, or what the operator allows.

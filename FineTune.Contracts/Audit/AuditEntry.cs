@@ -24,6 +24,7 @@ public static class AuditAction
     public const string DatasetEdited = "dataset.edited";
     public const string DatasetSplit = "dataset.split";
     public const string DatasetDeleted = "dataset.deleted";
+    public const string DatasetExported = "dataset.exported";
     public const string JobCreated = "job.created";
     public const string JobPendingApproval = "job.pending_approval";
     public const string JobApproved = "job.approved";

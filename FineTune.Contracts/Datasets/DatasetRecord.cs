@@ -25,4 +25,8 @@ public sealed record DatasetRecord(
 
     // 1 for an upload; each edit in a lineage takes the next number.
     public int Version { get; init; } = 1;
+
+    // An upload in another format (ShareGPT, Alpaca, TRL): what it was read as and the lines that could not be brought
+    // into OpenAI's chat JSONL (their numbers are the uploaded file's). Null for an upload in OpenAI's format.
+    public FormatConversionReport? Import { get; init; }
 }

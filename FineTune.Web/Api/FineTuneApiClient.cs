@@ -93,6 +93,10 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
             QueryHelpers.AddQueryString($"{DatasetPath(id)}/validate", new Dictionary<string, string?> { ["model"] = model, ["method"] = method }),
             null, cancellationToken);
 
+    // What an export of the dataset in the format leaves out, and why, before the download.
+    public Task<FormatConversionReport> GetDatasetExportReportAsync(string id, DatasetFormat format, CancellationToken cancellationToken = default) =>
+        SendAsync<FormatConversionReport>(HttpMethod.Get, $"{DatasetPath(id)}/export/report?format={DatasetFormats.NameOf(format)}", null, cancellationToken);
+
     public Task<DatasetExamplePage> GetDatasetExamplesAsync(string id, int offset, int limit, CancellationToken cancellationToken = default) =>
         SendAsync<DatasetExamplePage>(HttpMethod.Get, $"{DatasetPath(id)}/examples?offset={offset}&limit={limit}", null, cancellationToken);
 

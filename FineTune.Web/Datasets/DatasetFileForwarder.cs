@@ -44,11 +44,8 @@ public static class DatasetFileForwarder
                         return ValueTask.CompletedTask;
                     }
                     context.Path = "/api/datasets";
-                    // Only the dataset's name and the model and method to check it for go on.
-                    foreach (var (key, value) in context.Query.Collection.ToList())
-                    {
-                        if (key is not ("name" or "model" or "method") || string.IsNullOrEmpty(value)) context.Query.Collection.Remove(key);
-                    }
+                    // Only the dataset's name, the model and method to check it for and the format it is in go on.
+                    KeepQuery(context, "name", "model", "method", "format");
                     return ValueTask.CompletedTask;
                 });
                 transforms.AsSignedInUser();
@@ -57,22 +54,38 @@ public static class DatasetFileForwarder
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes))
             .RequireAuthorization();
 
-        app.MapForwarder(DownloadPathPrefix + "{id}", Api, NoIdleTimeout, transforms =>
+        MapDownload(app, "{id}", "/api/datasets/{id}/content");
+        MapDownload(app, "{id}/export", "/api/datasets/{id}/export", "format");
+        return app;
+    }
+
+    // A download streamed from the Api's route, with only the query keys named passed on.
+    private static void MapDownload(IEndpointRouteBuilder app, string pattern, string apiRoute, params string[] query) =>
+        app.MapForwarder(DownloadPathPrefix + pattern, Api, NoIdleTimeout, transforms =>
             {
-                transforms.AddPathRouteValues("/api/datasets/{id}/content");
+                transforms.AddPathRouteValues(apiRoute);
                 transforms.AddRequestTransform(context =>
                 {
-                    context.Query.Collection.Clear();
+                    KeepQuery(context, query);
                     return ValueTask.CompletedTask;
                 });
                 transforms.AsSignedInUser();
             })
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
             .RequireAuthorization();
-        return app;
+
+    private static void KeepQuery(RequestTransformContext context, params string[] keys)
+    {
+        foreach (var (key, value) in context.Query.Collection.ToList())
+        {
+            if (!keys.Contains(key) || string.IsNullOrEmpty(value)) context.Query.Collection.Remove(key);
+        }
     }
 
     public static string DownloadPath(string datasetId) => DownloadPathPrefix + Uri.EscapeDataString(datasetId);
+
+    public static string ExportPath(string datasetId, DatasetFormat format) =>
+        $"{DownloadPathPrefix}{Uri.EscapeDataString(datasetId)}/export?format={DatasetFormats.NameOf(format)}";
 
     // The Api sees the signed-in user's token and workspace, and the file: not the browser's cookies or other headers.
     public static void AsSignedInUser(this TransformBuilderContext transforms)

@@ -4,12 +4,13 @@ export function attach(input, component, uploadPath, maxBytes) {
     input.addEventListener('change', () => {
         const file = input.files && input.files[0];
         input.value = '';
-        // The method chosen beside the upload button (data-method); none: the Api assumes one from the lines.
-        if (file) upload(file, input.dataset.method, component, uploadPath, maxBytes);
+        // The method and the file's format chosen beside the upload button (data-method, data-format); no method: the Api
+        // assumes one from the lines.
+        if (file) upload(file, input.dataset.method, input.dataset.format, component, uploadPath, maxBytes);
     });
 }
 
-function upload(file, method, component, uploadPath, maxBytes) {
+function upload(file, method, format, component, uploadPath, maxBytes) {
     // The component says why a file over the limit is refused; it is not sent at all.
     component.invokeMethodAsync('UploadStarted', file.name, file.size);
     if (file.size > maxBytes) return;
@@ -33,6 +34,7 @@ function upload(file, method, component, uploadPath, maxBytes) {
 
     const query = new URLSearchParams({ name: file.name });
     if (method) query.set('method', method);
+    if (format) query.set('format', format);
     xhr.open('POST', `${uploadPath}?${query}`);
     xhr.setRequestHeader('X-FineTune-Upload', '1');
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');

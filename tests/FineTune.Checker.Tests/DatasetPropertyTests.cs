@@ -57,7 +57,7 @@ public sealed class DatasetPropertyTests
         return example;
     }
 
-    private static List<JsonObject> Dataset(Random random) => Enumerable.Range(0, random.Next(10, 40)).Select(_ => Example(random)).ToList();
+    internal static List<JsonObject> Dataset(Random random) => Enumerable.Range(0, random.Next(10, 40)).Select(_ => Example(random)).ToList();
 
     private static Task<DatasetReport> Validate(IEnumerable<string> lines) =>
         DatasetValidator.ValidateAsync(new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")), null);

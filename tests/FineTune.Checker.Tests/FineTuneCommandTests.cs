@@ -7,7 +7,7 @@ public sealed class FineTuneCommandTests
 {
     private static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "samples");
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
