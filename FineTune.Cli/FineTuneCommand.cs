@@ -8,6 +8,7 @@ namespace FineTune.Cli;
 // Exit codes: 0 valid, 1 the dataset has errors, 2 the command itself is wrong (usage, missing file).
 // finetune admin ...: the server owner's commands (AdminCommand).
 // finetune eval run ...: an eval run as a CI gate (Evals/EvalRunCommand).
+// finetune bundle inspect FILE: a bundle's manifest and its files' hashes checked (BundleCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -21,6 +22,7 @@ public static class FineTuneCommand
                finetune admin backup DIR [--api URL]
                finetune eval run EVAL_ID --model MODEL [--connection ID] [SAMPLING] [--min-pass-rate RATE] [--server URL] [--token TOKEN] [--json]
                finetune eval run --file EVAL.json --test-set FILE.jsonl --endpoint URL --model MODEL [--api-key KEY] [SAMPLING] [--min-pass-rate RATE] [--json]
+               finetune bundle inspect FILE
 
           FILE             a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
           --model MODEL    the model to check against (context limit, price); default gpt-4.1-mini
@@ -41,9 +43,12 @@ public static class FineTuneCommand
           --json            print the result as one JSON object (runId, status, counts, passRate, graders, usage, latencyMs,
                             minPassRate, passed)
 
-        Exit codes: 0 valid (or done; or the eval run reached the minimum), 1 the dataset has errors (or the backup failed;
-        or the eval run's pass rate is below the minimum), 2 usage error (or the eval run failed, was cancelled, or could
-        not start: the message says which option, address, HTTP status and problem).
+          bundle inspect    a bundle (GET /api/jobs/{id}/bundle or /api/datasets/{id}/bundle): its manifest, and each file
+                            ok, hash mismatch or missing; exit 1 when anything is wrong
+
+        Exit codes: 0 valid (or done; or the eval run reached the minimum; or the bundle is sound), 1 the dataset has errors
+        (or the backup failed; or the eval run's pass rate is below the minimum; or the bundle has a problem), 2 usage error
+        (or the eval run failed, was cancelled, or could not start: the message says which option, address, HTTP status and problem).
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
@@ -58,6 +63,7 @@ public static class FineTuneCommand
             return await AdminCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] == "eval")
             return await EvalRunCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
+        if (args[0] == "bundle") return await BundleCommand.RunAsync(args[1..], output, error, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
         string? file = null, model = null, method = null;
