@@ -37,12 +37,7 @@ public static class DatasetFileForwarder
             {
                 transforms.AddRequestTransform(context =>
                 {
-                    if (!context.HttpContext.Request.Headers.ContainsKey(UploadHeader))
-                    {
-                        // A response set here is sent instead of forwarding.
-                        context.HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
-                        return ValueTask.CompletedTask;
-                    }
+                    if (RefusedWithoutUploadHeader(context)) return ValueTask.CompletedTask;
                     context.Path = "/api/datasets";
                     // Only the dataset's name and the model and method to check it for go on.
                     foreach (var (key, value) in context.Query.Collection.ToList())
@@ -57,22 +52,36 @@ public static class DatasetFileForwarder
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes))
             .RequireAuthorization();
 
-        app.MapForwarder(DownloadPathPrefix + "{id}", Api, NoIdleTimeout, transforms =>
+        app.MapApiDownload(DownloadPathPrefix + "{id}", "/api/datasets/{id}/content");
+        return app;
+    }
+
+    // A GET of the Web at `path` streamed from the Api's `apiPath` (with the route values of path) as the signed-in user,
+    // passing on only the query keys named.
+    public static void MapApiDownload(this IEndpointRouteBuilder app, string path, string apiPath, params string[] keptQueryKeys) =>
+        app.MapForwarder(path, Api, NoIdleTimeout, transforms =>
             {
-                transforms.AddPathRouteValues("/api/datasets/{id}/content");
+                transforms.AddPathRouteValues(apiPath);
                 transforms.AddRequestTransform(context =>
                 {
-                    context.Query.Collection.Clear();
+                    foreach (var key in context.Query.Collection.Keys.Where(key => !keptQueryKeys.Contains(key)).ToList()) context.Query.Collection.Remove(key);
                     return ValueTask.CompletedTask;
                 });
                 transforms.AsSignedInUser();
             })
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
             .RequireAuthorization();
-        return app;
-    }
 
     public static string DownloadPath(string datasetId) => DownloadPathPrefix + Uri.EscapeDataString(datasetId);
+
+    // A post without the upload header came from somewhere else than the console's script: answered 400 here (a response
+    // set in a request transform is sent instead of forwarding).
+    public static bool RefusedWithoutUploadHeader(RequestTransformContext context)
+    {
+        if (context.HttpContext.Request.Headers.ContainsKey(UploadHeader)) return false;
+        context.HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return true;
+    }
 
     // The Api sees the signed-in user's token and workspace, and the file: not the browser's cookies or other headers.
     public static void AsSignedInUser(this TransformBuilderContext transforms)
