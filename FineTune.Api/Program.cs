@@ -1,6 +1,7 @@
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
 using FineTune.Api.Backups;
+using FineTune.Api.Bundles;
 using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
 using FineTune.Api.Evals;
@@ -29,6 +30,7 @@ app.MapConnectionsApi();
 app.MapDatasetsApi();
 app.MapJobsApi();
 app.MapEvalsApi();
+app.MapBundlesApi();
 app.MapAuditApi();
 app.MapWorkspaceSettingsApi();
 app.MapNotificationsApi();

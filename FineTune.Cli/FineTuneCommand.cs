@@ -9,6 +9,7 @@ namespace FineTune.Cli;
 // finetune admin ...: the server owner's commands (AdminCommand).
 // finetune eval run ...: an eval run as a CI gate (Evals/EvalRunCommand).
 // finetune convert ...: a dataset from one format to another (ConvertCommand).
+// finetune bundle inspect FILE: a bundle's manifest and its files' hashes checked (BundleCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -23,6 +24,7 @@ public static class FineTuneCommand
                finetune eval run EVAL_ID --model MODEL [--connection ID] [SAMPLING] [--min-pass-rate RATE] [--server URL] [--token TOKEN] [--json]
                finetune eval run --file EVAL.json --test-set FILE.jsonl --endpoint URL --model MODEL [--api-key KEY] [SAMPLING] [--min-pass-rate RATE] [--json]
                finetune convert IN --to openai|trl|sharegpt|alpaca [--from FORMAT|detect] -o OUT [--json]
+               finetune bundle inspect FILE
 
           FILE             a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
           --model MODEL    the model to check against (context limit, price); default gpt-4.1-mini
@@ -50,10 +52,13 @@ public static class FineTuneCommand
                            format cannot hold is skipped and listed as IN:LINE: code: reason. openai -> X -> openai gives
                            back every example X can hold, byte for byte (compacted when it had spaces).
 
-        Exit codes: 0 valid (or done; or the eval run reached the minimum; or every example converted), 1 the dataset has
-        errors (or the backup failed; or the eval run's pass rate is below the minimum; or OUT was written without the
-        examples listed), 2 usage error (or the eval run failed, was cancelled, or could not start: the message says which
-        option, address, HTTP status and problem; or IN could not be read or OUT written).
+          bundle inspect    a bundle (GET /api/jobs/{id}/bundle or /api/datasets/{id}/bundle): its manifest, and each file
+                            ok, hash mismatch or missing; exit 1 when anything is wrong
+
+        Exit codes: 0 valid (or done; or the eval run reached the minimum; or every example converted; or the bundle is sound),
+        1 the dataset has errors (or the backup failed; or the eval run's pass rate is below the minimum; or OUT was written
+        without the examples listed; or the bundle has a problem), 2 usage error (or the eval run failed, was cancelled, or
+        could not start: the message says which option, address, HTTP status and problem; or IN could not be read or OUT written).
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null,
@@ -70,6 +75,7 @@ public static class FineTuneCommand
             return await EvalRunCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] == "convert")
             return await ConvertCommand.RunAsync(args[1..], output, error, cancellationToken);
+        if (args[0] == "bundle") return await BundleCommand.RunAsync(args[1..], output, error, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
         string? file = null, model = null, method = null;

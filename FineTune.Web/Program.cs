@@ -1,4 +1,5 @@
 using FineTune.Web.Account;
+using FineTune.Web.Bundles;
 using FineTune.Web.Components;
 using FineTune.Web.Datasets;
 using FineTune.Web.Evals;
@@ -29,6 +30,7 @@ app.MapSingleSignOn();
 app.MapWorkspaceEndpoints();
 app.MapDatasetFiles();
 app.MapEvalExports();
+app.MapBundles();
 app.MapHub<JobsHub>(JobsHubContract.Path);
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -62,6 +62,8 @@ public static class Extensions
         builder.Services.AddSingleton<Jobs.JobApprovals>();
         builder.Services.AddSingleton<Jobs.JobControl>();
         builder.Services.AddSingleton<Jobs.JobArtifacts>();
+        builder.Services.AddSingleton<Bundles.BundleExporter>();
+        builder.Services.AddSingleton<Bundles.BundleImporter>();
         builder.Services.AddSingleton<EvalStore>();
         // Records stored by older versions are entered in today's indexes before the Api serves requests.
         builder.Services.AddHostedService<Migrations.StoreMigrations>();

@@ -18,6 +18,7 @@ public sealed class JobControl(
     public async Task<JobOutcome> CancelAsync(string jobId, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var job = await jobs.GetAsync(jobId);
+        if (job is { IsFromBundle: true }) return new JobOutcome.ReadOnly(job);
         if (job is { Status: JobStatus.PendingApproval }) return await approvals.WithdrawAsync(job, user);
         if (job is { Status: JobStatus.Uploading } && await CancelUploadAsync(job, user) is { } cancelled) return cancelled;
         return await ActAsync(jobId, user, AuditAction.JobCancelled, (provider, providerJobId, ct) => provider.CancelJobAsync(providerJobId, ct), cancellationToken);
@@ -50,6 +51,7 @@ public sealed class JobControl(
         Func<FineTuningProvider, string, CancellationToken, Task<ProviderJob>> action, CancellationToken cancellationToken)
     {
         if (await jobs.GetAsync(jobId) is not { ProviderJobId: { } providerJobId } job) return new JobOutcome.NotFound();
+        if (job.IsFromBundle) return new JobOutcome.ReadOnly(job);
         if (await connections.ClientForJobAsync(job) is not { } provider) return new JobOutcome.ConnectionGone(job);
         ProviderJob providerJob;
         try

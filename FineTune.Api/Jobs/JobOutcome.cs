@@ -29,6 +29,9 @@ public abstract record JobOutcome
     // The job's provider connection was deleted, so the provider cannot be asked about it.
     public sealed record ConnectionGone(FineTuneJob Job) : JobOutcome;
 
+    // The job was imported from a bundle: a record of a job that ran elsewhere, which no provider is asked about.
+    public sealed record ReadOnly(FineTuneJob Job) : JobOutcome;
+
     public sealed record ProviderRefused(ClientResultException Error) : JobOutcome;
 
     public sealed record Checkpoints(IReadOnlyList<JobCheckpoint> Data) : JobOutcome;

@@ -125,6 +125,10 @@ public static class JobsApi
         JobOutcome.NotPending notPending => TypedResults.Problem(
             title: NotWaitingForApprovalTitle, detail: NotWaitingForApprovalDetail(notPending), statusCode: StatusCodes.Status409Conflict),
         JobOutcome.ConnectionGone gone => ConnectionGone(gone.Job),
+        JobOutcome.ReadOnly readOnly => TypedResults.Problem(
+            title: "The job is a record imported from a bundle",
+            detail: $"Job {readOnly.Job.Id} ran elsewhere (job {readOnly.Job.Bundle?.SourceJobId}); no provider is asked to change it.",
+            statusCode: StatusCodes.Status409Conflict),
         JobOutcome.ProviderRefused refused => ApiProblems.Provider(refused.Error),
         _ => throw Unexpected(outcome),
     };

@@ -47,4 +47,6 @@ public static class AuditAction
     public const string EvalDeleted = "eval.deleted";
     public const string EvalRunStarted = "eval.run_started";
     public const string EvalRunCancelled = "eval.run_cancelled";
+    public const string BundleExported = "bundle.exported";
+    public const string BundleImported = "bundle.imported";
 }

@@ -54,6 +54,14 @@ public sealed record FineTuneJob
     public bool IsImported => Source == ImportedSource;
 
     public const string ImportedSource = "imported";
+
+    // Imported from a bundle (POST /api/bundles): a read-only record of a job that ran elsewhere, with its events and what
+    // its provider kept (Bundle). No provider is ever asked about it: it is not polled, cancelled, paused or resumed.
+    public const string BundleSource = "bundle";
+
+    public JobBundleOrigin? Bundle { get; init; }
+
+    public bool IsFromBundle => Source == BundleSource;
 }
 
 public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters);

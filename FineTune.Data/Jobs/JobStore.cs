@@ -58,11 +58,12 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
         _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
         _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
-        _ = JobStatus.IsPolled(job.Status)
+        _ = JobStatus.IsPolled(job.Status) && !job.IsFromBundle
             ? transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id)
             : transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id);
-        // provider job id → job id: how the Worker's import knows which provider jobs FineTune has.
-        if (job.ProviderJobId is not null) _ = transaction.HashSetAsync(ProviderJobIndex, job.ProviderJobId, job.Id);
+        // provider job id → job id: how the Worker's import knows which provider jobs FineTune has. A bundle's copy of a
+        // job keeps its provider job id for the record only, and never takes it from the job that ran.
+        if (job.ProviderJobId is not null && !job.IsFromBundle) _ = transaction.HashSetAsync(ProviderJobIndex, job.ProviderJobId, job.Id);
         return await transaction.ExecuteAsync();
     }
 
@@ -140,7 +141,7 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         var added = 0;
         foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
         {
-            if (job.ProviderJobId is { } providerJobId && await Db.HashSetAsync(ProviderJobIndex, providerJobId, job.Id, When.NotExists)) added++;
+            if (job.ProviderJobId is { } providerJobId && !job.IsFromBundle && await Db.HashSetAsync(ProviderJobIndex, providerJobId, job.Id, When.NotExists)) added++;
         }
         return added;
     }

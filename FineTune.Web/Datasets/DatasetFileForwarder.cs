@@ -37,12 +37,7 @@ public static class DatasetFileForwarder
             {
                 transforms.AddRequestTransform(context =>
                 {
-                    if (!context.HttpContext.Request.Headers.ContainsKey(UploadHeader))
-                    {
-                        // A response set here is sent instead of forwarding.
-                        context.HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
-                        return ValueTask.CompletedTask;
-                    }
+                    if (RefusedWithoutUploadHeader(context)) return ValueTask.CompletedTask;
                     context.Path = "/api/datasets";
                     // Only the dataset's name, the model and method to check it for and the format it is in go on.
                     KeepQuery(context, "name", "model", "method", "format");
@@ -54,19 +49,20 @@ public static class DatasetFileForwarder
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes))
             .RequireAuthorization();
 
-        MapDownload(app, "{id}", "/api/datasets/{id}/content");
-        MapDownload(app, "{id}/export", "/api/datasets/{id}/export", "format");
+        app.MapApiDownload(DownloadPathPrefix + "{id}", "/api/datasets/{id}/content");
+        app.MapApiDownload(DownloadPathPrefix + "{id}/export", "/api/datasets/{id}/export", "format");
         return app;
     }
 
-    // A download streamed from the Api's route, with only the query keys named passed on.
-    private static void MapDownload(IEndpointRouteBuilder app, string pattern, string apiRoute, params string[] query) =>
-        app.MapForwarder(DownloadPathPrefix + pattern, Api, NoIdleTimeout, transforms =>
+    // A GET of the Web at `path` streamed from the Api's `apiPath` (with the route values of path) as the signed-in user,
+    // passing on only the query keys named.
+    public static void MapApiDownload(this IEndpointRouteBuilder app, string path, string apiPath, params string[] keptQueryKeys) =>
+        app.MapForwarder(path, Api, NoIdleTimeout, transforms =>
             {
-                transforms.AddPathRouteValues(apiRoute);
+                transforms.AddPathRouteValues(apiPath);
                 transforms.AddRequestTransform(context =>
                 {
-                    KeepQuery(context, query);
+                    KeepQuery(context, keptQueryKeys);
                     return ValueTask.CompletedTask;
                 });
                 transforms.AsSignedInUser();
@@ -82,10 +78,20 @@ public static class DatasetFileForwarder
         }
     }
 
+
     public static string DownloadPath(string datasetId) => DownloadPathPrefix + Uri.EscapeDataString(datasetId);
 
     public static string ExportPath(string datasetId, DatasetFormat format) =>
         $"{DownloadPathPrefix}{Uri.EscapeDataString(datasetId)}/export?format={DatasetFormats.NameOf(format)}";
+
+    // A post without the upload header came from somewhere else than the console's script: answered 400 here (a response
+    // set in a request transform is sent instead of forwarding).
+    public static bool RefusedWithoutUploadHeader(RequestTransformContext context)
+    {
+        if (context.HttpContext.Request.Headers.ContainsKey(UploadHeader)) return false;
+        context.HttpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return true;
+    }
 
     // The Api sees the signed-in user's token and workspace, and the file: not the browser's cookies or other headers.
     public static void AsSignedInUser(this TransformBuilderContext transforms)

@@ -1,5 +1,4 @@
 using FineTune.Web.Datasets;
-using Yarp.ReverseProxy.Transforms;
 
 namespace FineTune.Web.Evals;
 
@@ -10,18 +9,7 @@ public static class EvalExportForwarder
 
     public static IEndpointRouteBuilder MapEvalExports(this IEndpointRouteBuilder app)
     {
-        app.MapForwarder(PathPrefix + "{id}", DatasetFileForwarder.Api, DatasetFileForwarder.NoIdleTimeout, transforms =>
-            {
-                transforms.AddPathRouteValues("/api/evals/{id}/export");
-                transforms.AddRequestTransform(context =>
-                {
-                    foreach (var key in context.Query.Collection.Keys.Where(key => key != "format").ToList()) context.Query.Collection.Remove(key);
-                    return ValueTask.CompletedTask;
-                });
-                transforms.AsSignedInUser();
-            })
-            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
-            .RequireAuthorization();
+        app.MapApiDownload(PathPrefix + "{id}", "/api/evals/{id}/export", "format");
         return app;
     }
 

@@ -22,7 +22,7 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         var dataset = await ApiCalls.UploadSampleAsync(api);
         var trained = await TrainAsync(api, dataset, "evaluated");
 
-        var eval = await CreateEvalAsync(api, "capitals exact", dataset.Id, ExactAnswer);
+        var eval = await ApiCalls.CreateEvalAsync(api, "capitals exact", dataset.Id, ExactAnswer);
         var baseRun = await RunToEndAsync(api, eval.Id, "gpt-4.1-mini");
         var tunedRun = await RunToEndAsync(api, eval.Id, trained.FineTunedModel!);
 
@@ -109,21 +109,6 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         return trained;
     }
 
-    private static async Task<Eval> CreateEvalAsync(HttpClient api, string name, string datasetId, string graders)
-    {
-        var response = await api.PostAsJsonAsync("/api/evals", new CreateEvalRequest(name, datasetId, JsonDocument.Parse(graders).RootElement), FineTuneJson.Options);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<Eval>(FineTuneJson.Options))!;
-    }
-
-    private async Task<EvalRun> RunToEndAsync(HttpClient api, string evalId, string model)
-    {
-        var response = await api.PostAsJsonAsync($"/api/evals/{evalId}/runs", new CreateEvalRunRequest(model, Temperature: 0, Seed: 1), FineTuneJson.Options);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
-        Assert.Equal(EvalRunStatus.Queued, run.Status);
-        run = await ApiCalls.WaitUntilEvalRunFinishedAsync(api, evalId, run.Id, Deadline, () => stack.Logs);
-        Assert.True(run.Status == EvalRunStatus.Completed, $"{run.Status}: {run.Error}\n{stack.Logs}");
-        return run;
-    }
+    private Task<EvalRun> RunToEndAsync(HttpClient api, string evalId, string model) =>
+        ApiCalls.RunEvalToEndAsync(api, evalId, new CreateEvalRunRequest(model, Temperature: 0, Seed: 1), Deadline, () => stack.Logs);
 }

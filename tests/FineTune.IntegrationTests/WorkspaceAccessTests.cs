@@ -39,6 +39,13 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
 
     private static Task<HttpRequestMessage> Ready(HttpRequestMessage request) => Task.FromResult(request);
 
+    // The context's dataset as a bundle, as its owner downloads it.
+    private static async Task<byte[]> DatasetBundleAsync(Context c)
+    {
+        using var owner = c.Owner.Client(c.Api);
+        return await owner.GetByteArrayAsync($"/api/datasets/{c.DatasetId}/bundle");
+    }
+
     private static readonly Target[] WorkspaceRoutes =
     [
         new("POST", "/api/datasets/validate", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Post, "/api/datasets/validate", Jsonl(OneExample)))),
@@ -100,6 +107,11 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         new("GET", "/api/evals/{id}/compare", WorkspaceRole.Viewer, 200,
             (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/compare?runs={c.EvalRunId},{c.EvalRunId}"))),
         new("POST", "/api/jobs/{id}/evaluate", WorkspaceRole.Member, 202, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/evaluate", Json(new { })))),
+
+        new("GET", "/api/jobs/{id}/bundle", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/bundle"))),
+        new("GET", "/api/datasets/{id}/bundle", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/datasets/{c.DatasetId}/bundle"))),
+        new("POST", "/api/bundles", WorkspaceRole.Member, 201,
+            async (c, _) => Request(HttpMethod.Post, "/api/bundles", new ByteArrayContent(await DatasetBundleAsync(c)))),
 
         new("GET", "/api/connections", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, "/api/connections"))),
         new("POST", "/api/connections", WorkspaceRole.Owner, 201, (c, _) => Ready(Request(HttpMethod.Post, "/api/connections", Json(LocalConnection)))),

@@ -37,6 +37,26 @@ public static class ApiCalls
     public static Task<FineTuneJob> WaitUntilLaunchedAsync(HttpClient api, string jobId, TimeSpan deadline, Func<string> logs) =>
         WaitUntilAsync(api, jobId, job => job.ProviderJobId is not null || JobStatus.IsTerminal(job.Status), "on the provider", deadline, logs);
 
+    public static async Task<Eval> CreateEvalAsync(HttpClient api, string name, string datasetId, string graders)
+    {
+        var response = await api.PostAsJsonAsync("/api/evals",
+            new CreateEvalRequest(name, datasetId, System.Text.Json.JsonDocument.Parse(graders).RootElement), FineTuneJson.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<Eval>(FineTuneJson.Options))!;
+    }
+
+    // Starts a run (queued), waits until it has finished and expects it completed.
+    public static async Task<EvalRun> RunEvalToEndAsync(HttpClient api, string evalId, CreateEvalRunRequest request, TimeSpan deadline, Func<string> logs)
+    {
+        var response = await api.PostAsJsonAsync($"/api/evals/{evalId}/runs", request, FineTuneJson.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
+        Assert.Equal(EvalRunStatus.Queued, run.Status);
+        run = await WaitUntilEvalRunFinishedAsync(api, evalId, run.Id, deadline, logs);
+        Assert.True(run.Status == EvalRunStatus.Completed, $"{run.Status}: {run.Error}\n{logs()}");
+        return run;
+    }
+
     // Polls an eval run until it has finished; fails with the services' logs after the deadline.
     public static async Task<EvalRun> WaitUntilEvalRunFinishedAsync(HttpClient api, string evalId, string runId, TimeSpan deadline, Func<string> logs)
     {
