@@ -37,9 +37,16 @@ public sealed class WorkspaceStore(IConnectionMultiplexer redis)
     // A start-up migration (the Api's StoreMigrations).
     public async Task<int> BackfillIndexAsync()
     {
-        var keys = (RedisResult[])(await Db.ExecuteAsync("KEYS", RedisKeys.Workspace("*")))!;
-        var ids = keys.Select(key => ((string)key!)[RedisKeys.Workspace("").Length..]).Where(id => !id.Contains(':', StringComparison.Ordinal)).ToArray();
-        return ids.Length == 0 ? 0 : (int)await Db.SetAddAsync(RedisKeys.AllWorkspaces, ids.Select(id => (RedisValue)id).ToArray());
+        var ids = new List<RedisValue>();
+        foreach (var server in redis.GetServers().Where(server => !server.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: RedisKeys.Workspace("*")))
+            {
+                var id = key.ToString()[RedisKeys.Workspace("").Length..];
+                if (!id.Contains(':', StringComparison.Ordinal)) ids.Add(id);
+            }
+        }
+        return ids.Count == 0 ? 0 : (int)await Db.SetAddAsync(RedisKeys.AllWorkspaces, [.. ids]);
     }
 
     public async Task<Workspace?> GetAsync(string workspaceId)
