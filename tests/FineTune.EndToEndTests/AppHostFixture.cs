@@ -69,6 +69,24 @@ public sealed class AppHostFixture : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
     }
 
+    // A job of the admin's workspace, launched through the Api and polled until it has succeeded.
+    public async Task<FineTuneJob> TrainAsync(CreateJobRequest request)
+    {
+        using var api = CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/jobs", request, FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!JobStatus.IsTerminal(job.Status))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Job {job.Id} is still {job.Status}.");
+            await Task.Delay(500);
+            job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
+        }
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        return job;
+    }
+
     // For what the services do in their own time: polls until it holds, for 90 seconds at most.
     public static async Task WaitForAsync(Func<Task<bool>> condition, string what)
     {

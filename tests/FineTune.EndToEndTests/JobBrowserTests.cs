@@ -147,7 +147,8 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
     public async Task The_playground_streams_an_answer_from_the_fine_tuned_model_beside_the_base_model()
     {
         var dataset = await fixture.UploadCapitalsAsync("browser-playground.jsonl");
-        var job = await CreateAndFinishJobAsync(dataset.Id);
+        var job = await fixture.TrainAsync(new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "play", Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))));
         var page = await _browser.NewSignedInPageAsync();
 
         await page.GoToInteractivePageAsync($"/playground?a=gpt-4.1-mini&b={Uri.EscapeDataString(job.FineTunedModel!)}");
@@ -182,24 +183,6 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
 
     private static async Task<IReadOnlyList<string>> EventIdsAsync(IPage page) =>
         await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('[data-testid=job-event]')].map(e => e.dataset.eventId)");
-
-    private async Task<FineTuneJob> CreateAndFinishJobAsync(string datasetId)
-    {
-        using var api = fixture.CreateApiClient();
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: "play", Seed: 5,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!JobStatus.IsTerminal(job.Status))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Job {job.Id} is still {job.Status}.");
-            await Task.Delay(500);
-            job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
-        }
-        Assert.Equal(JobStatus.Succeeded, job.Status);
-        return job;
-    }
 
     private static string TrainingAnswer(string sample, string question) =>
         File.ReadLines(AppHostFixture.Sample(sample))
