@@ -18,6 +18,10 @@ public sealed class LocalProviderOptions
     public long MaxUploadPartBytes { get; set; } = 64L * 1024 * 1024;
     public long MaxUploadBytes { get; set; } = 8L * 1024 * 1024 * 1024;
 
+    // The shutdown_date /v1/models gives a base model and the models fine-tuned from it, by base model
+    // (LocalProvider:ShutdownDates:gpt-4o-mini=2027-01-14), as OpenAI announces one; none by default.
+    public Dictionary<string, DateOnly> ShutdownDates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     // From FineTune:DataDirectory (shared with the other services), relative to the content root.
     public string DataDirectory { get; set; } = ".data";
 }

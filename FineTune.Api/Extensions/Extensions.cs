@@ -1,7 +1,6 @@
 using FineTune.Api.Accounts;
 using FineTune.Api.Connections;
 using FineTune.Api.Datasets;
-using FineTune.Api.Models;
 using FineTune.Api.Security;
 using FineTune.Api.Workspaces;
 
@@ -44,7 +43,7 @@ public static class Extensions
         var dataDirectory = builder.DataDirectory();
         builder.Services.AddSingleton(new BlobStore(Path.Combine(dataDirectory, "blobs")));
         builder.Services.AddSingleton<DatasetStore>();
-        builder.Services.AddSingleton(ModelCatalogConfiguration.Read(builder.Configuration));
+        builder.Services.AddModelInventory(builder.Configuration);
         builder.Services.AddSingleton<DatasetVersions>();
         builder.Services.AddSingleton<DatasetExports>();
 

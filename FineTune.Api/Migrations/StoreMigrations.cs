@@ -6,7 +6,7 @@ namespace FineTune.Api.Migrations;
 // start, before the Api serves requests: each step enters old records in an index that did not exist
 // when they were saved (every save since writes it), and is safe to run again. A step that fails
 // stops the start, as a store this version cannot read would.
-public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs, ILogger<StoreMigrations> logger) : IHostedService
+public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs, WorkspaceStore workspaces, ILogger<StoreMigrations> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,6 +16,8 @@ public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs
         // Jobs stored before the provider job index existed: so the Worker's import knows them. The Worker
         // also runs this step before its first import, as it must not import them again if it starts first.
         LogStep("jobs into the provider job index", await jobs.BackfillProviderJobIndexAsync());
+        // Workspaces made before the index of all workspaces: so the Worker's model countdown goes through them.
+        LogStep("workspaces into the index of all workspaces", await workspaces.BackfillIndexAsync());
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

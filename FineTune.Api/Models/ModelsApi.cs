@@ -12,8 +12,15 @@ public static class ModelsApi
         api.MapGet("/", ListModels).WithName("ListModels")
             .WithSummary("The provider's models (of connection 'connectionId', else the server's), with whether each can be fine-tuned, its context limit and announced end dates")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
+        app.MapGet("/api/inventory", ListInventory).WithTags("Models").RequireAuthorization().WithName("ListInventory")
+            .WithSummary("Every fine-tuned model of the workspace, from its jobs and its connections' model lists, with its shutdown date, "
+                + "days left and status (active, retiring within 90 days, retired), the soonest to shut down first")
+            .RequireWorkspaceRole(WorkspaceRole.Viewer);
         return app;
     }
+
+    public static async Task<Ok<ModelInventoryList>> ListInventory(WorkspaceScope workspace, ModelInventory inventory, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ModelInventoryList(await inventory.ListAsync(workspace.Id, cancellationToken)));
 
     public static async Task<Results<Ok<IReadOnlyList<ModelInfo>>, ProblemHttpResult>> ListModels(
         [FromQuery] string? connectionId, WorkspaceScope workspace, [AsParameters] ModelServices services, CancellationToken cancellationToken)
@@ -46,7 +53,7 @@ public static class ModelsApi
         var fineTuned = model.Id.StartsWith("ft:", StringComparison.Ordinal);
         var checkpoint = fineTuned && model.Id.Contains(":ckpt-step-", StringComparison.Ordinal);
         var entry = catalog.Find(model.Id);
-        var baseModel = entry?.Name ?? (fineTuned ? model.Id.Split(':')[1] : model.Id);
+        var baseModel = ModelInventory.BaseModelOf(model.Id, catalog);
         return new ModelInfo(
             Id: model.Id,
             OwnedBy: model.OwnedBy,
@@ -57,7 +64,7 @@ public static class ModelsApi
             FineTunable: !fineTuned && entry is { FineTunable: true },
             ContextTokens: entry?.ContextTokens,
             TrainingPricePerMillionTokens: entry?.TrainingPricePerMillionTokens,
-            ShutdownDate: entry?.ShutdownDate,
+            ShutdownDate: model.ShutdownDate ?? entry?.ShutdownDate,
             FineTuningEndsDate: entry?.FineTuningEndsDate);
     }
 }

@@ -34,6 +34,7 @@ public static class PlaygroundApi
         if (request.Temperature is < 0 or > 2) errors["temperature"] = ["The temperature must be between 0 and 2."];
         if (request.MaxTokens is < 1) errors["maxTokens"] = ["Max tokens must be at least 1."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        await services.Usage.RecordAsync(workspace.Id, request.Model);
         var logger = services.Loggers.CreateLogger(typeof(PlaygroundApi));
         return TypedResults.ServerSentEvents(StreamAsync(request, provider!, logger, cancellationToken));
     }
@@ -72,4 +73,4 @@ public static class PlaygroundApi
 }
 
 // The playground routes' dependencies.
-public sealed record PlaygroundServices(ProviderConnections Connections, DatasetStore Datasets, BlobStore Blobs, ILoggerFactory Loggers);
+public sealed record PlaygroundServices(ProviderConnections Connections, DatasetStore Datasets, BlobStore Blobs, ModelUsage Usage, ILoggerFactory Loggers);

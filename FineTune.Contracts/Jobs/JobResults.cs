@@ -59,5 +59,5 @@ public static class ProviderJobDetailsMapping
     };
 }
 
-// A model the provider lists on /v1/models.
-public sealed record ProviderModel(string Id, DateTimeOffset CreatedAt, string OwnedBy);
+// A model the provider lists on /v1/models, with the shutdown_date the provider announced for it, if any.
+public sealed record ProviderModel(string Id, DateTimeOffset CreatedAt, string OwnedBy, DateOnly? ShutdownDate = null);

@@ -1,7 +1,7 @@
 namespace FineTune.Contracts;
 
 // One thing a person is told about in the console's bell: a job of theirs (or one they watch) finished,
-// or waits for, got or was refused an owner's approval.
+// or waits for, got or was refused an owner's approval; or a model of the workspace shuts down soon (JobId its job, or "").
 public sealed record Notification(
     string Id,
     DateTimeOffset At,
@@ -22,6 +22,7 @@ public static class NotificationKind
     public const string JobPendingApproval = "job.pending_approval";
     public const string JobApproved = "job.approved";
     public const string JobDenied = "job.denied";
+    public const string ModelRetiring = "model.retiring";
 }
 
 // GET /api/notifications: the newest first, and how many of all kept are unread.

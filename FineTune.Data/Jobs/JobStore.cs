@@ -146,6 +146,10 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         return added;
     }
 
+    // The model every job, in every workspace, made: which of a shared connection's models FineTune made.
+    public async Task<IReadOnlySet<string>> FineTunedModelsAsync() =>
+        (await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs))).Select(job => job.FineTunedModel).OfType<string>().ToHashSet(StringComparer.Ordinal);
+
     private async Task<IReadOnlyList<FineTuneJob>> GetManyAsync(RedisValue[] ids)
     {
         if (ids.Length == 0) return [];

@@ -8,11 +8,9 @@ namespace FineTune.Data;
 // who caused a notification is not told about their own act. When the workspace has a webhook, the same
 // news goes into the webhook outbox.
 public sealed class JobNotifications(
-    NotificationStore notifications,
+    WorkspaceNews news,
     JobWatchers watchers,
     WorkspaceStore workspaces,
-    WorkspaceWebhooks webhooks,
-    WebhookOutbox outbox,
     IConnectionMultiplexer redis,
     TimeProvider time)
 {
@@ -66,16 +64,8 @@ public sealed class JobNotifications(
             .Where(userId => members.ContainsKey(userId) && userId != except);
     }
 
-    private async Task NotifyAsync(FineTuneJob job, string kind, string title, string message, IEnumerable<string> userIds)
-    {
-        var now = time.GetUtcNow();
-        var notification = new Notification("ntf_" + Guid.NewGuid().ToString("N")[..16], now, job.WorkspaceId, job.Id, kind, title, message);
-        await notifications.AddAsync(userIds, notification);
-
-        if (!await webhooks.IsConfiguredAsync(job.WorkspaceId)) return;
-        var workspaceName = (await workspaces.GetAsync(job.WorkspaceId))?.Name ?? job.WorkspaceId;
-        await outbox.EnqueueAsync(new WebhookMessage(job.WorkspaceId, $"[{workspaceName}] {title}. {message}", now));
-    }
+    private Task NotifyAsync(FineTuneJob job, string kind, string title, string message, IEnumerable<string> userIds) =>
+        news.TellAsync(job.WorkspaceId, job.Id, kind, title, message, userIds);
 
     // "job_… (suffix, base model)": what people recognise a job by.
     private static string Describe(FineTuneJob job) =>

@@ -16,6 +16,7 @@ public static class NotificationServiceCollectionExtensions
         services.AddSingleton<JobWatchers>();
         services.AddSingleton<WorkspaceWebhooks>();
         services.AddSingleton<WebhookOutbox>();
+        services.AddSingleton<WorkspaceNews>();
         services.AddSingleton<JobNotifications>();
         // The guarded client, not one from the service defaults' factory: those retry three times with long
         // timeouts and resolve service names, while a webhook gets two short tries at an address a user gave.

@@ -1,12 +1,12 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Files;
 using OpenAI.FineTuning;
-using OpenAI.Models;
 
 namespace FineTune.Data;
 
@@ -216,11 +216,24 @@ public sealed class FineTuningProvider
         return newestFirst;
     }
 
-    // The provider's models (base, fine-tuned and checkpoints), through the SDK's model client.
+    // The provider's models (base, fine-tuned and checkpoints). The protocol method, because the SDK's model leaves out
+    // shutdown_date: a date ("2027-01-14") in OpenAI's reference, read as unix seconds too, as other dates are.
     public async Task<IReadOnlyList<ProviderModel>> ListModelsAsync(CancellationToken cancellationToken)
     {
-        OpenAIModelCollection models = await _client.GetOpenAIModelClient().GetModelsAsync(cancellationToken);
-        return models.Select(model => new ProviderModel(model.Id, model.CreatedAt, model.OwnedBy)).ToList();
+        using var json = ReadJson(await _client.GetOpenAIModelClient().GetModelsAsync(new RequestOptions { CancellationToken = cancellationToken }));
+        return json.RootElement.GetProperty("data").EnumerateArray().Select(model => new ProviderModel(
+            model.GetProperty("id").GetString()!,
+            OptionalNumber(model, "created") is { } created ? DateTimeOffset.FromUnixTimeSeconds((long)created) : DateTimeOffset.UnixEpoch,
+            OptionalString(model, "owned_by") ?? "",
+            ShutdownDate(model))).ToList();
+    }
+
+    private static DateOnly? ShutdownDate(JsonElement model)
+    {
+        if (OptionalNumber(model, "shutdown_date") is { } seconds) return DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeSeconds((long)seconds).UtcDateTime);
+        var text = OptionalString(model, "shutdown_date");
+        return DateOnly.TryParseExact(text?[..Math.Min(10, text.Length)], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+            ? date : null;
     }
 
     // A file's content, such as a job's results CSV.

@@ -35,6 +35,7 @@ public static class RedisKeys
         $"finetune:user-by-oidc:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(issuer)))[..16]}:{subject}";
     public static string SignInFailures(string normalizedEmail) => $"finetune:sign-in-failures:{normalizedEmail}";
 
+    public const string AllWorkspaces = "finetune:workspaces:all";
     public static string Workspace(string workspaceId) => $"finetune:workspace:{workspaceId}";
     public static string WorkspaceMembers(string workspaceId) => $"finetune:workspace:{workspaceId}:members";
     public static string UserWorkspaces(string userId) => $"finetune:user:{userId}:workspaces";
@@ -67,4 +68,9 @@ public static class RedisKeys
     public static string EvalRunLease(string runId) => $"finetune:eval-run:{runId}:lease";
     public static string EvalRunCancelRequested(string runId) => $"finetune:eval-run:{runId}:cancel-requested";
     public const string ActiveEvalRuns = "finetune:eval-runs:active";
+
+    // The model inventory: when each model was last called in the workspace (model → time), and the countdown alerts
+    // sent ("model|shutdown date|days" → time), each claimed with HSETNX so that one Worker sends it.
+    public static string WorkspaceModelsLastUsed(string workspaceId) => $"finetune:workspace:{workspaceId}:models:last-used";
+    public static string WorkspaceModelAlerts(string workspaceId) => $"finetune:workspace:{workspaceId}:models:alerts";
 }

@@ -13,6 +13,7 @@ public sealed class WorkspaceStore(IConnectionMultiplexer redis)
     {
         var transaction = Db.CreateTransaction();
         _ = transaction.StringSetAsync(RedisKeys.Workspace(workspace.Id), FineTuneJson.Serialize(workspace));
+        _ = transaction.SetAddAsync(RedisKeys.AllWorkspaces, workspace.Id);
         _ = transaction.HashSetAsync(RedisKeys.WorkspaceMembers(workspace.Id), ownerId, WorkspaceRole.Owner.ToString());
         _ = transaction.HashSetAsync(RedisKeys.UserWorkspaces(ownerId), workspace.Id, WorkspaceRole.Owner.ToString());
         await transaction.ExecuteAsync();
@@ -25,6 +26,27 @@ public sealed class WorkspaceStore(IConnectionMultiplexer redis)
         {
             await SetRoleAsync(workspace.Id, ownerId, WorkspaceRole.Owner);
         }
+        await Db.SetAddAsync(RedisKeys.AllWorkspaces, workspace.Id);
+    }
+
+    // Every workspace's id: what the Worker's model countdown goes through.
+    public async Task<IReadOnlyList<string>> ListIdsAsync() =>
+        (await Db.SetMembersAsync(RedisKeys.AllWorkspaces)).Select(id => id.ToString()).Order(StringComparer.Ordinal).ToList();
+
+    // Enters every workspace stored before the index of all workspaces existed in it; returns how many were missing.
+    // A start-up migration (the Api's StoreMigrations).
+    public async Task<int> BackfillIndexAsync()
+    {
+        var ids = new List<RedisValue>();
+        foreach (var server in redis.GetServers().Where(server => !server.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(pattern: RedisKeys.Workspace("*")))
+            {
+                var id = key.ToString()[RedisKeys.Workspace("").Length..];
+                if (!id.Contains(':', StringComparison.Ordinal)) ids.Add(id);
+            }
+        }
+        return ids.Count == 0 ? 0 : (int)await Db.SetAddAsync(RedisKeys.AllWorkspaces, [.. ids]);
     }
 
     public async Task<Workspace?> GetAsync(string workspaceId)

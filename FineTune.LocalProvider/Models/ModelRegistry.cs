@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace FineTune.LocalProvider.Models;
 
-public sealed record ModelObject(string Id, long Created, string OwnedBy)
+public sealed record ModelObject(string Id, long Created, string OwnedBy, DateOnly? ShutdownDate)
 {
     public string Object => "model";
 }
@@ -28,11 +28,13 @@ public sealed class ModelRegistry
 
     private readonly ConcurrentDictionary<string, FineTunedModel> _fineTuned = new();
     private readonly string _directory;
+    private readonly Dictionary<string, DateOnly> _shutdownDates;
     private readonly ILogger<ModelRegistry> _logger;
 
     public ModelRegistry(IOptions<LocalProviderOptions> options, ILogger<ModelRegistry> logger)
     {
         _directory = Path.Combine(options.Value.DataDirectory, "models");
+        _shutdownDates = options.Value.ShutdownDates;
         _logger = logger;
         Directory.CreateDirectory(_directory);
         foreach (var path in Directory.EnumerateFiles(_directory, "*.model"))
@@ -83,17 +85,22 @@ public sealed class ModelRegistry
     public FineTunedModel? FindFineTuned(string id) => _fineTuned.GetValueOrDefault(id);
 
     public ModelObject? Find(string id) =>
-        BaseModelOf(id) is not null ? new ModelObject(id, BaseModelCreated, "system")
+        BaseModelOf(id) is not null ? BaseObject(id)
         : _fineTuned.TryGetValue(id, out var model) ? ToObject(model)
         : null;
 
     public IReadOnlyList<ModelObject> All() =>
     [
-        .. BaseModels.Select(id => new ModelObject(id, BaseModelCreated, "system")),
+        .. BaseModels.Select(BaseObject),
         .. _fineTuned.Values.OrderBy(model => model.CreatedAt).ThenBy(model => model.Id, StringComparer.Ordinal).Select(ToObject),
     ];
 
-    private static ModelObject ToObject(FineTunedModel model) => new(model.Id, model.CreatedAt.ToUnixTimeSeconds(), Organization);
+    private ModelObject BaseObject(string id) => new(id, BaseModelCreated, "system", ShutdownDateOf(id));
+
+    private ModelObject ToObject(FineTunedModel model) => new(model.Id, model.CreatedAt.ToUnixTimeSeconds(), Organization, ShutdownDateOf(model.BaseModel));
+
+    private DateOnly? ShutdownDateOf(string baseModel) =>
+        BaseModelOf(baseModel) is { } name && _shutdownDates.TryGetValue(name, out var date) ? date : null;
 
     // Model names hold ':' and a user-chosen suffix, so the file is named after a hash of the name.
     private string PathOf(string id) =>

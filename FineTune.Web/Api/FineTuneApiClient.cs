@@ -215,6 +215,10 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         SendAsync<IReadOnlyList<ModelInfo>>(HttpMethod.Get,
             connectionId is null ? "api/models" : $"api/models?connectionId={Uri.EscapeDataString(connectionId)}", null, cancellationToken);
 
+    // Every fine-tuned model of the workspace with its shutdown countdown, the soonest to shut down first.
+    public Task<ModelInventoryList> GetInventoryAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<ModelInventoryList>(HttpMethod.Get, "api/inventory", null, cancellationToken);
+
     // The workspace's provider connections, the server's built-in one first. Keys never come back.
     public Task<IReadOnlyList<ProviderConnection>> GetConnectionsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<ProviderConnection>>(HttpMethod.Get, "api/connections", null, cancellationToken);

@@ -16,6 +16,7 @@ public sealed partial class EvalRunner(
     JobStore jobs,
     BlobStore blobs,
     ProviderConnections connections,
+    ModelUsage usage,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<EvalRunner> logger) : BackgroundService
@@ -101,6 +102,7 @@ public sealed partial class EvalRunner(
         run = run with { Status = EvalRunStatus.Running, Counts = run.Counts with { Total = items.Count } };
         if (!await evals.SaveAndPublishRunUnlessCancelledAsync(EvalRunFigures.Of(run, stored), [])) return;
         LogRunning(run.Id, items.Count, done.Count);
+        await usage.RecordAsync(run.WorkspaceId, run.Model);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var fresh = new ConcurrentQueue<EvalItemResult>();

@@ -1,5 +1,6 @@
 using FineTune.Worker.Evals;
 using FineTune.Worker.Launching;
+using FineTune.Worker.Models;
 using FineTune.Worker.Notifications;
 using FineTune.Worker.Polling;
 using Microsoft.Extensions.Options;
@@ -54,5 +55,9 @@ public static class Extensions
         builder.Services.AddHostedService<WebhookDelivery>();
         builder.Services.AddSingleton<JobImporter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<JobImporter>());
+        // The model inventory (the model table from FineTune:Models, last uses) and its countdown alerts.
+        builder.Services.AddModelInventory(builder.Configuration);
+        builder.Services.AddSingleton<ModelCountdown>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ModelCountdown>());
     }
 }

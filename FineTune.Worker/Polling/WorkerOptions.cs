@@ -72,6 +72,10 @@ public sealed class WorkerOptions : IValidatableObject
     [Range(1, 100, ErrorMessage = $"{Section}:ImportPageSize must be between 1 and 100.")]
     public int ImportPageSize { get; set; } = 100;
 
+    // How often every workspace's models are checked for a countdown alert (90, 30, 7 and 1 days before a shutdown).
+    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = $"{Section}:CountdownInterval must be positive.")]
+    public TimeSpan CountdownInterval { get; set; } = TimeSpan.FromHours(1);
+
     public TimeSpan IntervalFor(string status) => status == JobStatus.Running ? PollInterval : SlowPollInterval;
 
     // Runs once every setting above is valid on its own.

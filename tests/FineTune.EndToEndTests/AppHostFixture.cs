@@ -69,12 +69,12 @@ public sealed class AppHostFixture : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
     }
 
-    // A 3-epoch job on the dataset, finished: the LocalProvider's model then answers the dataset's prompts as the data does.
-    public async Task<FineTuneJob> TrainAsync(string datasetId, string suffix)
+    // A job on the dataset, finished: after 3 epochs the LocalProvider's model answers the dataset's prompts as the data does.
+    public async Task<FineTuneJob> TrainAsync(string datasetId, string suffix, int epochs = 3)
     {
         using var api = CreateApiClient();
         var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: suffix, Seed: 5,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: epochs))), FineTuneJson.Options);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
         var deadline = DateTime.UtcNow.AddMinutes(3);

@@ -19,7 +19,7 @@ public sealed class BundleBrowserTests(AppHostFixture fixture, ITestOutputHelper
     public async Task Download_a_jobs_bundle_and_a_datasets_then_import_the_jobs_and_land_on_the_imported_job()
     {
         var dataset = await fixture.UploadCapitalsAsync($"browser-bundle-{Guid.NewGuid():N}"[..22] + ".jsonl");
-        var job = await TrainAsync(dataset.Id);
+        var job = await fixture.TrainAsync(dataset.Id, "bundled", epochs: 1);
         var page = await _browser.NewSignedInPageAsync();
 
         await page.GoToInteractivePageAsync($"/datasets/{dataset.Id}");
@@ -39,21 +39,6 @@ public sealed class BundleBrowserTests(AppHostFixture fixture, ITestOutputHelper
         await Assertions.Expect(page.GetByTestId("fine-tuned-model")).ToHaveTextAsync(job.FineTunedModel!);
         await Assertions.Expect(page.GetByTestId("loss-chart")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=job-event][data-event-type=metrics]").First).ToBeVisibleAsync();
-    }
-
-    private async Task<FineTuneJob> TrainAsync(string datasetId)
-    {
-        using var api = fixture.CreateApiClient();
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: "bundled", Seed: 3,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 1))), FineTuneJson.Options);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        await AppHostFixture.WaitForAsync(async () =>
-        {
-            job = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{job.Id}", FineTuneJson.Options))!;
-            return JobStatus.IsTerminal(job.Status);
-        }, "the job finished");
-        Assert.Equal(JobStatus.Succeeded, job.Status);
-        return job;
     }
 
     // Clicks the page's "Download bundle", keeps the file as bundle.zip and checks every hash in it.

@@ -5,8 +5,8 @@ using StackExchange.Redis;
 namespace FineTune.IntegrationTests;
 
 // Records stored by older versions lack indexes every save writes now. When the Api starts, its
-// StoreMigrations enters them: their workspace lists them again, and the Worker's import knows their
-// provider jobs (so it never imports them a second time).
+// StoreMigrations enters them: their workspace lists them again, the Worker's import knows their
+// provider jobs (so it never imports them a second time), and its model countdown knows every workspace.
 public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) : IClassFixture<FineTuneStack<GarnetRedisServer>>
 {
     [Fact]
@@ -37,6 +37,10 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         Assert.DoesNotContain(await ListAsync<DatasetRecord>(api, "/api/datasets"), d => d.Id == dataset.Id);
         Assert.DoesNotContain(await ListAsync<FineTuneJob>(api, "/api/jobs"), j => j.Id == job.Id);
         Assert.True((await db.HashGetAsync(JobStore.ProviderJobIndex, job.ProviderJobId)).IsNull);
+        // A workspace from before the index of all workspaces, which the Worker's model countdown goes through.
+        var workspace = new Workspace($"ws_old{suffix}", "Old", "admin", DateTimeOffset.UtcNow.AddDays(-30));
+        await db.StringSetAsync(RedisKeys.Workspace(workspace.Id), FineTuneJson.Serialize(workspace));
+        Assert.False(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
 
         await stack.Api.KillAsync();
         await stack.Api.StartAgainAsync();
@@ -44,6 +48,7 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         Assert.Contains(await ListAsync<DatasetRecord>(api, "/api/datasets"), d => d.Id == dataset.Id);
         Assert.Contains(await ListAsync<FineTuneJob>(api, "/api/jobs"), j => j.Id == job.Id);
         Assert.Equal(job.Id, (await db.HashGetAsync(JobStore.ProviderJobIndex, job.ProviderJobId)).ToString());
+        Assert.True(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
     }
 
     private static async Task<List<T>> ListAsync<T>(HttpClient api, string path) =>

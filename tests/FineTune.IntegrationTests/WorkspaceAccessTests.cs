@@ -121,6 +121,7 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         new("POST", "/api/connections/{id}/test", WorkspaceRole.Member, 200, (c, _) => Ready(Request(HttpMethod.Post, $"/api/connections/{c.ConnectionId}/test"))),
 
         new("GET", "/api/models", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, "/api/models"))),
+        new("GET", "/api/inventory", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, "/api/inventory"))),
         new("POST", "/api/playground/chat", WorkspaceRole.Member, 200,
             (c, _) => Ready(Request(HttpMethod.Post, "/api/playground/chat", Json(new { model = "gpt-4.1-mini", messages = new[] { new { role = "user", content = "Hi" } } })))),
         new("GET", "/api/playground/prompts", WorkspaceRole.Member, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/playground/prompts?datasetId={c.DatasetId}"))),

@@ -1,5 +1,8 @@
 
-namespace FineTune.Api.Models;
+using FineTune.Checker;
+using Microsoft.Extensions.Configuration;
+
+namespace FineTune.Data;
 
 // The model table (ModelCatalog) from configuration, on top of the built-in defaults (OpenAI's published figures and announced dates).
 // Under FineTune:Models each entry is either a list item (FineTune:Models:0:Name=gpt-5-mini,
