@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 

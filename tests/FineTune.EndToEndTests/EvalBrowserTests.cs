@@ -137,8 +137,13 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
         await Assertions.Expect(page.Locator($"[data-testid=job-row][data-job-id='{job.Id}'] [data-testid=job-latest-eval]")).ToContainTextAsync("→");
     }
 
-    private static async Task<int> GradedAsync(IPage page) =>
-        int.TryParse(await page.GetByTestId("run-progress").GetAttributeAsync("data-graded", new() { Timeout = 1_000 }), out var graded) ? graded : 0;
+    // 0 until the page shows the run's progress (a busy machine may take a while to read the run).
+    private static async Task<int> GradedAsync(IPage page)
+    {
+        var progress = page.GetByTestId("run-progress");
+        if (await progress.CountAsync() == 0) return 0;
+        return int.TryParse(await progress.GetAttributeAsync("data-graded", new() { Timeout = 1_000 }), out var graded) ? graded : 0;
+    }
 
     [GeneratedRegex("/evals/eval_[0-9a-f]+$")]
     private static partial Regex EvalPageUrl();
