@@ -117,7 +117,7 @@ public sealed partial class AccountBrowserTests(AppHostFixture fixture, ITestOut
         await Assertions.Expect(viewer.GetByTestId("dataset-upload")).ToHaveCountAsync(0);
 
         await viewer.GoToInteractivePageAsync("/jobs");
-        await Assertions.Expect(viewer.GetByTestId("role-note")).ToContainTextAsync("Creating jobs needs the member role");
+        await Assertions.Expect(viewer.GetByTestId("role-note").Filter(new() { HasText = "Creating jobs" })).ToContainTextAsync("Creating jobs needs the member role");
         await Assertions.Expect(viewer.GetByTestId("create-job")).ToHaveCountAsync(0);
         await Assertions.Expect(viewer.GetByTestId("training-dataset")).ToHaveCountAsync(0);
 
