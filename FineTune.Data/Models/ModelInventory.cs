@@ -17,7 +17,11 @@ public sealed class ModelInventory(JobStore jobs, ProviderConnections connection
     public async Task<IReadOnlyList<InventoryModel>> ListAsync(string workspaceId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var workspaceJobs = (await jobs.ListAsync(workspaceId)).Where(job => job.FineTunedModel is { Length: > 0 }).ToList();
+        // A bundle's copy of a job names the same model as the job that trained it: the model is listed once, with that job.
+        var workspaceJobs = (await jobs.ListAsync(workspaceId)).Where(job => job.FineTunedModel is { Length: > 0 })
+            .GroupBy(job => (job.FineTunedModel, job.ConnectionId ?? ProviderConnection.ServerId))
+            .Select(copies => copies.OrderBy(job => job.IsFromBundle).ThenBy(job => job.CreatedAt).First())
+            .ToList();
         var listed = await ListAccountModelsAsync(workspaceId, cancellationToken);
         var lastUsed = await usage.LastUsedAsync(workspaceId);
 

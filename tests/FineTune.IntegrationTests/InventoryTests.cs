@@ -68,6 +68,11 @@ public sealed class InventoryTests(FineTuneStack<GarnetRedisServer> stack) : ICl
         var used = Assert.Single((await InventoryAsync(api)).Models);
         Assert.InRange(used.LastUsedAt!.Value, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
 
+        // The job's bundle imported back into this workspace names the same model: it is listed once, with the job that trained it.
+        var bundle = await api.GetByteArrayAsync($"/api/jobs/{job.Id}/bundle");
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/bundles", new ByteArrayContent(bundle))).StatusCode);
+        Assert.Equal(job.Id, Assert.Single((await InventoryAsync(api)).Models).JobId);
+
         // A viewer reads it; another workspace does not see it.
         var outsider = await TestAccounts.RegisterAsync(stack.Api.BaseAddress, "Outsider");
         using var outsiderApi = outsider.Client(stack.Api.BaseAddress, outsider.WorkspaceId);

@@ -97,7 +97,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited) throw new InvalidOperationException($"{_project} exited with {process.ExitCode}:\n{Output}");
+            if (process.HasExited)
+            {
+                // Waiting for the exit also waits for the last lines of output: the reason it stopped.
+                await process.WaitForExitAsync();
+                throw new InvalidOperationException($"{_project} exited with {process.ExitCode}:\n{Output}");
+            }
             try
             {
                 if ((await http.GetAsync("/health")).IsSuccessStatusCode) return;
