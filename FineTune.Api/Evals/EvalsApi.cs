@@ -46,7 +46,8 @@ public static class EvalsApi
             .RequireEvalRole(WorkspaceRole.Viewer);
         app.MapPost("/api/jobs/{id}/evaluate", EvaluateJob).WithTags("Evals").WithName("EvaluateJob")
             .WithSummary("Evaluate a finished job's model against its base model: on { evalId } or, without one, a new eval of its validation "
-                + "set (else its training set) whose answers should read like the references (fuzzy_match ≥ 0.8); two runs → 202")
+                + "set (else its training set) whose answers should read like the references (fuzzy_match ≥ 0.8); two runs → 202. "
+                + "{ against: \"original\" } compares a re-run with the model of the job it re-runs instead")
             .RequireRoleOn<JobStore>(WorkspaceRole.Member, "id", (store, id) => store.WorkspaceOfAsync(id));
         return app;
     }
@@ -130,8 +131,8 @@ public static class EvalsApi
         return TypedResults.Accepted($"/api/evals/{eval.Id}/runs/{run.Id}", run);
     }
 
-    // One click from a finished job: its fine-tuned model and its base model on the same eval, answered the same way
-    // (temperature 0, one seed), and the comparison to open once both finish.
+    // One click from a finished job: its fine-tuned model and its base model (or, for a re-run, the original's model) on the same
+    // eval, answered the same way (temperature 0, one seed), and the comparison to open once both finish.
     public static async Task<Results<Accepted<JobEvaluationStarted>, ProblemHttpResult>> EvaluateJob(
         string id, EvaluateJobRequest? request, ClaimsPrincipal user, [AsParameters] EvalServices services, JobStore jobs, CancellationToken cancellationToken)
     {
@@ -139,8 +140,16 @@ public static class EvalsApi
         if (job is not { Status: JobStatus.Succeeded, FineTunedModel: { } fineTunedModel })
             return ApiProblems.BadRequest("The job has no model to evaluate yet", $"It is {job.Status}; a job is evaluated once it has succeeded.");
 
+        var sampling = new CreateEvalRunRequest(job.Model, job.ConnectionId, Temperature: 0, Seed: job.Seed ?? 1);
+        var (baseline, refused) = await BaselineAsync(job, request, sampling, services, jobs);
+        if (refused is not null) return refused;
+
         Eval eval;
-        if (request?.EvalId is { } evalId)
+        if (baseline!.Recorded is { } recorded)
+        {
+            eval = (await services.Evals.GetAsync(recorded.EvalId))!;
+        }
+        else if (request?.EvalId is { } evalId)
         {
             if (await services.Evals.GetInWorkspaceAsync(evalId, job.WorkspaceId) is not { } chosen)
                 return ApiProblems.BadRequest("The eval cannot be used", $"The job's workspace has no eval {evalId}.");
@@ -148,18 +157,59 @@ public static class EvalsApi
         }
         else
         {
-            var defined = await DefineAsync($"{job.AuditName()} against {job.Model}", job.ValidationDatasetId ?? job.TrainingDatasetId, LikeTheReference.RootElement,
-                passThreshold: null, user, job.WorkspaceId, services, cancellationToken);
+            var defined = await DefineAsync($"{job.AuditName()} against {baseline.Model}", job.ValidationDatasetId ?? job.TrainingDatasetId,
+                LikeTheReference.RootElement, passThreshold: null, user, job.WorkspaceId, services, cancellationToken);
             if (defined.Result is not Created<Eval> { Value: { } created }) return (ProblemHttpResult)defined.Result;
             eval = created;
         }
 
-        var sampling = new CreateEvalRunRequest(job.Model, job.ConnectionId, Temperature: 0, Seed: job.Seed ?? 1);
-        var baseRun = await StartRunAsync(eval, sampling, job.Id, user, services);
+        var baseRun = baseline.Recorded ?? await StartRunAsync(eval, baseline.Sampling!, job.Id, user, services);
         var fineTunedRun = await StartRunAsync(eval, sampling with { Model = fineTunedModel }, job.Id, user, services);
-        await jobs.UpdateAsync(job.Id, current => current with { Evaluation = new JobEvaluation(eval.Id, baseRun.Id, fineTunedRun.Id) });
+        var evaluation = new JobEvaluation(eval.Id, baseRun.Id, fineTunedRun.Id) { Against = baseline.Against, BasePassRate = baseline.Recorded?.PassRate };
+        await jobs.UpdateAsync(job.Id, current => current with { Evaluation = evaluation });
         var compareUrl = $"/evals/{eval.Id}/compare?runs={baseRun.Id},{fineTunedRun.Id}";
         return TypedResults.Accepted(compareUrl, new JobEvaluationStarted(eval.Id, baseRun.Id, fineTunedRun.Id, compareUrl));
+    }
+
+    // What a job's model is compared with: the base model, or a re-run's original model on the original's connection, run
+    // now (Sampling); or, for an original imported from a bundle, whose provider is not asked from here, the finished run of
+    // its model that the bundle brought (Recorded).
+    private sealed record Baseline(string Against, string Model, CreateEvalRunRequest? Sampling, EvalRun? Recorded);
+
+    private static async Task<(Baseline? Baseline, ProblemHttpResult? Refused)> BaselineAsync(
+        FineTuneJob job, EvaluateJobRequest? request, CreateEvalRunRequest sampling, EvalServices services, JobStore jobs)
+    {
+        const string title = "The job cannot be compared with its original";
+        switch (request?.Against ?? EvaluateJobRequest.AgainstBase)
+        {
+            case EvaluateJobRequest.AgainstBase:
+                return (new Baseline(EvaluateJobRequest.AgainstBase, job.Model, sampling, null), null);
+            case not EvaluateJobRequest.AgainstOriginal:
+                return (null, ApiProblems.BadRequest("The job cannot be evaluated", new Dictionary<string, string[]>
+                {
+                    ["against"] = [$"Compare against {EvaluateJobRequest.AgainstBase} or {EvaluateJobRequest.AgainstOriginal}, not \"{request!.Against}\"."],
+                }));
+        }
+        if (job.RerunOf is null) return (null, ApiProblems.BadRequest(title, $"Job {job.Id} is not a re-run of another job."));
+        if (await jobs.GetAsync(job.RerunOf) is not { Status: JobStatus.Succeeded, FineTunedModel: { } originalModel } original)
+            return (null, ApiProblems.BadRequest(title, $"The original job {job.RerunOf} was deleted or has no fine-tuned model."));
+        if (original.Bundle is not { } bundle)
+        {
+            if (await services.Connections.FindAsync(original.ConnectionId, job.WorkspaceId) is null)
+                return (null, ApiProblems.BadRequest(title, $"The original's connection {original.ConnectionId} was deleted, so its model cannot be asked."));
+            return (new Baseline(EvaluateJobRequest.AgainstOriginal, originalModel, sampling with { Model = originalModel, ConnectionId = original.ConnectionId }, null),
+                null);
+        }
+        foreach (var eval in await services.Evals.ListAsync(job.WorkspaceId))
+        {
+            if (request?.EvalId is { } evalId && eval.Id != evalId) continue;
+            var runs = await services.Evals.ListRunsAsync(eval.Id);
+            // By its model alone: a run started on the eval's page, not from the job, names no job.
+            if (runs.FirstOrDefault(run => run.Model == originalModel && run.Status == EvalRunStatus.Completed) is { } recorded)
+                return (new Baseline(EvaluateJobRequest.AgainstOriginal, originalModel, null, recorded), null);
+        }
+        return (null, ApiProblems.BadRequest(title, $"Job {original.Id} ran on {bundle.ConnectionKind} at {bundle.EndpointHost}, which is not asked from here, "
+            + $"and its bundle brought no finished eval run of {originalModel}{(request?.EvalId is { } chosen ? $" on eval {chosen}" : "")} to compare with."));
     }
 
     // Answers that read like the references: what a fine-tune on chat examples is for.

@@ -58,6 +58,7 @@ public static class Extensions
         builder.Services.AddSingleton<JobStore>();
         // The job workflows the job routes call: create and launch, approvals, control, provider reads.
         builder.Services.AddSingleton<Jobs.JobCreator>();
+        builder.Services.AddSingleton<Jobs.JobReruns>();
         builder.Services.AddSingleton<Jobs.JobApprovals>();
         builder.Services.AddSingleton<Jobs.JobControl>();
         builder.Services.AddSingleton<Jobs.JobArtifacts>();

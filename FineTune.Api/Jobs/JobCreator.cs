@@ -21,8 +21,9 @@ public sealed class JobCreator(
     JobNotifications notifications,
     TimeProvider time)
 {
+    // rerunOf: the job this one runs again (JobReruns), kept on the new job; null for a new job.
     public async Task<JobOutcome> CreateAsync(
-        CreateJobRequest request, string? idempotencyKey, ClaimsPrincipal user, string workspaceId, CancellationToken cancellationToken)
+        CreateJobRequest request, string? rerunOf, string? idempotencyKey, ClaimsPrincipal user, string workspaceId, CancellationToken cancellationToken)
     {
         var training = await datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspaceId);
         var validation = request.ValidationDatasetId is null ? null : await datasets.GetInWorkspaceAsync(request.ValidationDatasetId, workspaceId);
@@ -30,6 +31,7 @@ public sealed class JobCreator(
         var method = request.Method ?? new JobMethod(TrainingMethods.Supervised, null);
         var reasons = JobPlanner.RefusalReasons(request, method.Type, training, validation);
         if (connection is null) reasons["connectionId"] = [$"There is no connection {request.ConnectionId}."];
+        else JobPlanner.CheckTarget(request, method.Type, connection.Kind, reasons);
         if (reasons.Count > 0) return new JobOutcome.Refused(reasons);
         var misfits = await MethodMisfitsAsync(method.Type, training!, validation, cancellationToken);
         if (misfits.Count > 0) return new JobOutcome.DoesNotFitMethod(method.Type, misfits);
@@ -55,6 +57,8 @@ public sealed class JobCreator(
             Method = method,
             Suffix = request.Suffix,
             Seed = request.Seed,
+            TrainingType = request.TrainingType,
+            RerunOf = rerunOf,
             CreatedBy = user.UserId(),
             CreatedAt = time.GetUtcNow(),
             Metadata = request.Metadata is { Count: > 0 } ? request.Metadata : null,

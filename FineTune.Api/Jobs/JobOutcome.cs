@@ -2,7 +2,7 @@ using System.ClientModel;
 
 namespace FineTune.Api.Jobs;
 
-// What a job workflow (JobCreator, JobApprovals, JobControl, JobArtifacts) came to. Each route maps the
+// What a job workflow (JobCreator, JobApprovals, JobControl, JobArtifacts, JobReruns) came to. Each route maps the
 // outcomes its workflow can reach to its own answers; the workflows never build HTTP answers.
 public abstract record JobOutcome
 {
@@ -31,6 +31,12 @@ public abstract record JobOutcome
 
     // The job was imported from a bundle: a record of a job that ran elsewhere, which no provider is asked about.
     public sealed record ReadOnly(FineTuneJob Job) : JobOutcome;
+
+    // The job has no datasets in FineTune (a worker found it on the provider), so there is nothing to run again.
+    public sealed record NoDatasets(FineTuneJob Job) : JobOutcome;
+
+    // What a re-run would send, what differs from the original and what its target cannot take.
+    public sealed record RerunPreviewed(JobRerunPreview Preview) : JobOutcome;
 
     public sealed record ProviderRefused(ClientResultException Error) : JobOutcome;
 

@@ -6,7 +6,7 @@ namespace FineTune.Api.Jobs;
 public static class JobPlanner
 {
     public const int MaxSuffixLength = 64;
-    // Azure OpenAI allows a shorter suffix; used once Azure connections exist.
+    // Azure OpenAI allows a shorter suffix.
     public const int AzureMaxSuffixLength = 18;
     public const int MaxMetadataPairs = 16;
     public const int MaxMetadataKeyLength = 64;
@@ -70,6 +70,33 @@ public static class JobPlanner
             else if (validation.Report is { Valid: false } report && report.Method == method) reasons["validationDatasetId"] = DatasetErrors(validation.Name, report);
         }
         return reasons;
+    }
+
+    // The methods each kind of connection trains. OpenAI and Azure OpenAI train all three; the LocalProvider trains what its
+    // trainer does (supervised and DPO). An OpenAI-compatible endpoint could be anything, so it is not listed: its provider
+    // refuses what it cannot do, and the job fails with its words.
+    private static readonly Dictionary<string, IReadOnlyList<string>> MethodsByKind = new(StringComparer.Ordinal)
+    {
+        [ProviderConnectionKind.OpenAI] = TrainingMethods.All,
+        [ProviderConnectionKind.AzureOpenAI] = TrainingMethods.All,
+        [ProviderConnectionKind.Local] = [TrainingMethods.Supervised, TrainingMethods.Dpo],
+    };
+
+    // What a connection of this kind cannot take, added to reasons by field: a method it does not train, a suffix longer
+    // than Azure OpenAI allows, a training type anywhere but Azure OpenAI or not one of Azure's.
+    public static void CheckTarget(CreateJobRequest request, string method, string connectionKind, Dictionary<string, string[]> reasons)
+    {
+        var azure = connectionKind == ProviderConnectionKind.AzureOpenAI;
+        if (azure && request.Suffix is { Length: > AzureMaxSuffixLength } suffix)
+            reasons["suffix"] = [$"Azure OpenAI takes a suffix of at most {AzureMaxSuffixLength} characters; \"{suffix}\" has {suffix.Length}."];
+        if (request.TrainingType is { } trainingType)
+        {
+            if (!azure) reasons["trainingType"] = [$"Only Azure OpenAI connections take a training type; this connection is {connectionKind}."];
+            else if (!AzureTrainingTypes.All.Contains(trainingType, StringComparer.Ordinal))
+                reasons["trainingType"] = [$"The training type is {string.Join(", ", AzureTrainingTypes.All)}, not \"{trainingType}\"."];
+        }
+        if (MethodsByKind.TryGetValue(connectionKind, out var methods) && TrainingMethods.IsKnown(method) && !methods.Contains(method))
+            reasons["method"] = [$"A {connectionKind} connection does not train {method}; it trains {string.Join(" and ", methods)}."];
     }
 
     // Why an estimate request cannot be estimated, by field; empty when it can.

@@ -45,6 +45,15 @@ public static class JobsApi
         api.MapPost("/{id}/deny", DenyJob).WithName("DenyJob")
             .WithSummary("Deny a job waiting for approval, with an optional { reason }: it becomes denied and never starts; 409 once decided")
             .RequireJobRole(WorkspaceRole.Owner);
+        // Viewer, as for an estimate: the preview changes nothing and names only connections a viewer can list.
+        api.MapPost("/{id}/rerun/preview", PreviewRerun).WithName("PreviewJobRerun")
+            .WithSummary("What POST /{id}/rerun would send: the create request, what differs from the original, what the target cannot take "
+                + "(by field) and the training types it offers (Azure's); 400 for an unknown connection or a job with no datasets in FineTune")
+            .RequireJobRole(WorkspaceRole.Viewer);
+        api.MapPost("/{id}/rerun", RerunJob).WithName("RerunJob")
+            .WithSummary("Run the job again: { connectionId, model?, overrides? } → 201 a new job on the same dataset versions with the original's "
+                + "resolved hyperparameters, seed and suffix unless overridden; 400 naming the field the target cannot take")
+            .RequireJobRole(WorkspaceRole.Member);
         api.MapPost("/{id}/watch", WatchJob).WithName("WatchJob").WithSummary("Be notified when the job finishes, fails or is decided")
             .RequireJobRole(WorkspaceRole.Viewer);
         api.MapDelete("/{id}/watch", UnwatchJob).WithName("UnwatchJob").WithSummary("Stop being notified about the job (its creator still is)")
@@ -65,7 +74,7 @@ public static class JobsApi
         WorkspaceScope workspace,
         [AsParameters] JobServices services,
         CancellationToken cancellationToken) =>
-        await services.Creator.CreateAsync(request, idempotencyKey, user, workspace.Id, cancellationToken) switch
+        await services.Creator.CreateAsync(request, rerunOf: null, idempotencyKey, user, workspace.Id, cancellationToken) switch
         {
             JobOutcome.Refused refused => ApiProblems.Unprocessable("The job cannot start", refused.Reasons),
             JobOutcome.DoesNotFitMethod misfit => ApiProblems.BadRequest($"The dataset does not fit {misfit.Method} fine-tuning", misfit.Reasons),
@@ -73,6 +82,36 @@ public static class JobsApi
             JobOutcome.Succeeded { Job: var job } => TypedResults.Created($"/api/jobs/{job.Id}", job),
             var outcome => throw Unexpected(outcome),
         };
+
+    public static async Task<Results<Ok<JobRerunPreview>, ProblemHttpResult>> PreviewRerun(string id, RerunJobRequest request, [AsParameters] JobServices services) =>
+        await services.Reruns.PreviewAsync((await services.Jobs.GetAsync(id))!, request) switch
+        {
+            JobOutcome.RerunPreviewed previewed => TypedResults.Ok(previewed.Preview),
+            var outcome => RerunRefused(outcome),
+        };
+
+    public static async Task<Results<Created<FineTuneJob>, Accepted<FineTuneJob>, ProblemHttpResult>> RerunJob(
+        string id,
+        RerunJobRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user,
+        [AsParameters] JobServices services,
+        CancellationToken cancellationToken) =>
+        await services.Reruns.RerunAsync((await services.Jobs.GetAsync(id))!, request, idempotencyKey, user, cancellationToken) switch
+        {
+            JobOutcome.Succeeded { Job: { Status: JobStatus.PendingApproval } pending } => TypedResults.Accepted($"/api/jobs/{pending.Id}", pending),
+            JobOutcome.Succeeded { Job: var job } => TypedResults.Created($"/api/jobs/{job.Id}", job),
+            var outcome => RerunRefused(outcome),
+        };
+
+    private static ProblemHttpResult RerunRefused(JobOutcome outcome) => outcome switch
+    {
+        JobOutcome.NoDatasets { Job: var job } => ApiProblems.BadRequest("The job cannot be re-run",
+            $"Job {job.Id} was created on the provider outside FineTune, which has none of its datasets: there is nothing to send again."),
+        JobOutcome.Refused refused => ApiProblems.BadRequest("The job cannot be re-run there", refused.Reasons),
+        JobOutcome.DoesNotFitMethod misfit => ApiProblems.BadRequest($"The dataset does not fit {misfit.Method} fine-tuning", misfit.Reasons),
+        _ => throw Unexpected(outcome),
+    };
 
     // The console lists every job of the workspace (10,000 stay fast: the page virtualizes them).
     public static async Task<Ok<IReadOnlyList<FineTuneJob>>> ListJobs(WorkspaceScope workspace, [FromQuery] int? limit, [AsParameters] JobServices services) =>
@@ -230,6 +269,7 @@ public static class JobsApi
 public sealed record JobServices(
     JobStore Jobs,
     JobCreator Creator,
+    JobReruns Reruns,
     JobApprovals Approvals,
     JobControl Control,
     JobArtifacts Artifacts,

@@ -94,7 +94,13 @@ public sealed record EvalRunUpdate(EvalRun Run, IReadOnlyList<EvalItemResult> Ne
 // What "evaluate against the base model" started on a finished job.
 public sealed record JobEvaluationStarted(string EvalId, string BaseRunId, string FineTunedRunId, string CompareUrl);
 
-public sealed record EvaluateJobRequest(string? EvalId = null);
+// Against: "base" (the default) compares the job's model with its base model; "original" compares a re-run's model
+// with the model of the job it re-runs (FineTuneJob.RerunOf).
+public sealed record EvaluateJobRequest(string? EvalId = null, string? Against = null)
+{
+    public const string AgainstBase = "base";
+    public const string AgainstOriginal = "original";
+}
 
 // Two runs of one eval, item by item.
 public sealed record EvalComparison(IReadOnlyList<EvalRun> Runs, int Improved, int Regressed, int Unchanged, double PValue,

@@ -8,4 +8,6 @@ public sealed record CreateJobRequest(
     string? Suffix = null,
     int? Seed = null,
     string? ConnectionId = null,
-    IReadOnlyDictionary<string, string>? Metadata = null);
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    // Azure OpenAI's training type (AzureTrainingTypes); refused for any other connection.
+    string? TrainingType = null);

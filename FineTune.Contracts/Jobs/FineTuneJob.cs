@@ -19,6 +19,13 @@ public sealed record FineTuneJob
     public required JobMethod Method { get; init; }
     public string? Suffix { get; init; }
     public int? Seed { get; init; }
+
+    // Azure OpenAI's training type (AzureTrainingTypes), sent to the provider only when set.
+    public string? TrainingType { get; init; }
+
+    // The job this one re-runs (POST /api/jobs/{id}/rerun): kept so the re-run can be compared with the original's model
+    // ("evaluate against the original") and its page can link back, long after the metadata is forgotten.
+    public string? RerunOf { get; init; }
     public required string CreatedBy { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
@@ -68,6 +75,10 @@ public sealed record JobMethod(string Type, JobHyperparameters? Hyperparameters)
 
 public sealed record JobEvaluation(string EvalId, string BaseRunId, string FineTunedRunId)
 {
+    // What the baseline run answers with: EvaluateJobRequest.AgainstBase (the base model; also when null, as stored before
+    // re-runs) or AgainstOriginal (the model of the job this one re-runs).
+    public string? Against { get; init; }
+
     public double? BasePassRate { get; init; }
     public double? FineTunedPassRate { get; init; }
 }

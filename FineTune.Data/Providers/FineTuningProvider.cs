@@ -116,6 +116,7 @@ public sealed class FineTuningProvider
         if (request.ValidationFileId is not null) body["validation_file"] = request.ValidationFileId;
         if (request.Suffix is not null) body["suffix"] = request.Suffix;
         if (request.Seed is not null) body["seed"] = request.Seed;
+        if (request.TrainingType is not null) body["trainingType"] = request.TrainingType;
         if (metadata is { Count: > 0 }) body["metadata"] = new JsonObject(metadata.Select(pair => KeyValuePair.Create(pair.Key, (JsonNode?)pair.Value)));
 
         var options = new RequestOptions { CancellationToken = cancellationToken };

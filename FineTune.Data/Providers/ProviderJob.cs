@@ -32,7 +32,9 @@ public sealed record ProviderJobRequest(
     string? ValidationFileId,
     JobMethod Method,
     string? Suffix,
-    int? Seed);
+    int? Seed,
+    // Azure OpenAI's training type; the Api lets it be set only on jobs for Azure OpenAI connections.
+    string? TrainingType = null);
 
 public static class ProviderJobMapping
 {

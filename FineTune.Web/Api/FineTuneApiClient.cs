@@ -164,6 +164,14 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<FineTuneJob> DenyJobAsync(string id, string? reason, CancellationToken cancellationToken = default) =>
         SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/deny", JsonBody(new { reason }), cancellationToken);
 
+    public Task<JobRerunPreview> PreviewJobRerunAsync(string id, RerunJobRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<JobRerunPreview>(HttpMethod.Post, $"{JobPath(id)}/rerun/preview", JsonBody(request), cancellationToken);
+
+    // The key makes a double click start one re-run.
+    public Task<FineTuneJob> RerunJobAsync(string id, RerunJobRequest request, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        SendAsync<FineTuneJob>(HttpMethod.Post, $"{JobPath(id)}/rerun", JsonBody(request), cancellationToken,
+            message => message.Headers.Add("Idempotency-Key", idempotencyKey));
+
     public Task WatchJobAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"{JobPath(id)}/watch", null, cancellationToken);
 
@@ -315,8 +323,8 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         SendAsync<EvalComparison>(HttpMethod.Get, $"{EvalPath(evalId)}/compare?runs={Uri.EscapeDataString(runA)},{Uri.EscapeDataString(runB)}", null, cancellationToken);
 
     // The job's fine-tuned model and its base model on its validation set (or the chosen eval); a 400 until the job has succeeded.
-    public Task<JobEvaluationStarted> EvaluateJobAsync(string jobId, string? evalId, CancellationToken cancellationToken = default) =>
-        SendAsync<JobEvaluationStarted>(HttpMethod.Post, $"{JobPath(jobId)}/evaluate", JsonBody(new EvaluateJobRequest(evalId)), cancellationToken);
+    public Task<JobEvaluationStarted> EvaluateJobAsync(string jobId, string? evalId, string? against = null, CancellationToken cancellationToken = default) =>
+        SendAsync<JobEvaluationStarted>(HttpMethod.Post, $"{JobPath(jobId)}/evaluate", JsonBody(new EvaluateJobRequest(evalId, against)), cancellationToken);
 
     private static string EvalPath(string id) => $"api/evals/{Uri.EscapeDataString(id)}";
 

@@ -96,8 +96,8 @@ public sealed partial class JobLauncher(
         var trainingFileId = files[0].FileId!;
         var validationFileId = files.Count > 1 ? files[1].FileId : null;
         var providerJob = await provider.CreateJobAsync(
-            new ProviderJobRequest(job.Model, trainingFileId, validationFileId, job.Method, job.Suffix, job.Seed), job.Metadata, idempotencyKey: job.Id,
-            cancellationToken);
+            new ProviderJobRequest(job.Model, trainingFileId, validationFileId, job.Method, job.Suffix, job.Seed, job.TrainingType), job.Metadata,
+            idempotencyKey: job.Id, cancellationToken);
         var launched = job with
         {
             Status = providerJob.Status,

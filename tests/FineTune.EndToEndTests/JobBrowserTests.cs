@@ -162,6 +162,33 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         await Assertions.Expect(answerB).ToHaveTextAsync(TrainingAnswer("capitals-train.jsonl", "What is the capital of France?"));
     }
 
+    [Fact]
+    public async Task Rerun_a_succeeded_job_on_another_connection_from_its_page_after_a_preview_and_land_on_the_new_job_linking_back()
+    {
+        var dataset = await fixture.UploadCapitalsAsync("browser-rerun.jsonl");
+        var original = await fixture.TrainAsync(dataset.Id, "rerun-me");
+        using var api = fixture.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/connections", new ProviderConnectionRequest($"Rerun target {Guid.NewGuid():N}"[..21],
+            ProviderConnectionKind.Local, new Uri(fixture.App.GetEndpoint("localprovider", "http"), "v1").ToString(), "sk-rerun"), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var target = (await created.Content.ReadFromJsonAsync<ProviderConnection>(FineTuneJson.Options))!;
+        var page = await _browser.NewSignedInPageAsync();
+
+        await page.GoToInteractivePageAsync($"/jobs/{original.Id}");
+        await page.GetByTestId("job-rerun-open").ClickAsync();
+        await page.GetByTestId("rerun-connection").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = target.Name }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=rerun-differences] tr[data-field=connection]")).ToContainTextAsync(target.Name);
+        await Assertions.Expect(page.GetByTestId("rerun-problems")).ToHaveCountAsync(0);
+        await page.GetByTestId("rerun-start").ClickAsync();
+
+        await page.WaitForURLAsync(url => JobPageUrl().IsMatch(url) && !url.EndsWith(original.Id, StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByTestId("job-rerun-original")).ToHaveTextAsync($"job {original.Id}");
+        var rerunId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        var rerun = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{rerunId}", FineTuneJson.Options))!;
+        Assert.Equal((original.Id, target.Id, dataset.Id, 5), (rerun.RerunOf, rerun.ConnectionId, rerun.TrainingDatasetId, rerun.Seed));
+    }
+
     private async Task WaitForSameHistoryAsync(string jobId, params IPage[] pages)
     {
         using var api = fixture.CreateApiClient();

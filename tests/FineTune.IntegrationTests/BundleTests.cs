@@ -16,10 +16,6 @@ public sealed class BundleTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(180);
     private const string ConnectionKey = "sk-never-in-a-bundle-7f3a";
 
-    private const string ExactAnswer = """
-        [{ "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}", "operation": "eq" }]
-        """;
-
     private Uri Api => stack.Api.BaseAddress;
 
     [Fact]
@@ -39,7 +35,7 @@ public sealed class BundleTests(FineTuneStack<GarnetRedisServer> stack) : IClass
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var job = await ApiCalls.WaitUntilTerminalAsync(source, (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!.Id, Deadline, () => stack.Logs);
         Assert.True(job.Status == JobStatus.Succeeded, $"{job.Status}: {job.Error}\n{stack.Logs}");
-        var eval = await ApiCalls.CreateEvalAsync(source, "kept exact", parts.Training.Id, ExactAnswer);
+        var eval = await ApiCalls.CreateEvalAsync(source, "kept exact", parts.Training.Id, ApiCalls.ExactAnswer);
         var run = await ApiCalls.RunEvalToEndAsync(
             source, eval.Id, new CreateEvalRunRequest(job.FineTunedModel!, connection.Id, Temperature: 0, Seed: 1), Deadline, () => stack.Logs);
 

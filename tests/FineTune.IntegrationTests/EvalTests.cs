@@ -11,10 +11,6 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(180);
 
-    private const string ExactAnswer = """
-        [{ "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}", "operation": "eq" }]
-        """;
-
     [Fact]
     public async Task A_fine_tuned_model_passes_far_more_of_its_training_prompts_than_its_base_and_the_comparison_calls_it_real()
     {
@@ -22,7 +18,7 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         var dataset = await ApiCalls.UploadSampleAsync(api);
         var trained = await TrainAsync(api, dataset, "evaluated");
 
-        var eval = await ApiCalls.CreateEvalAsync(api, "capitals exact", dataset.Id, ExactAnswer);
+        var eval = await ApiCalls.CreateEvalAsync(api, "capitals exact", dataset.Id, ApiCalls.ExactAnswer);
         var baseRun = await RunToEndAsync(api, eval.Id, "gpt-4.1-mini");
         var tunedRun = await RunToEndAsync(api, eval.Id, trained.FineTunedModel!);
 
@@ -98,16 +94,8 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.DoesNotContain((await api.GetFromJsonAsync<List<Eval>>("/api/evals", FineTuneJson.Options))!, eval => eval.Name == "wrong field");
     }
 
-    // A 3-epoch job on the dataset, finished: the LocalProvider's model then answers its prompts as the data does.
-    private async Task<FineTuneJob> TrainAsync(HttpClient api, DatasetRecord dataset, string suffix)
-    {
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: suffix, Seed: 5,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
-        var trained = await ApiCalls.WaitUntilTerminalAsync(api, job.Id, Deadline, () => stack.Logs);
-        Assert.Equal(JobStatus.Succeeded, trained.Status);
-        return trained;
-    }
+    private Task<FineTuneJob> TrainAsync(HttpClient api, DatasetRecord dataset, string suffix) =>
+        ApiCalls.TrainAsync(api, dataset, suffix, Deadline, () => stack.Logs);
 
     private Task<EvalRun> RunToEndAsync(HttpClient api, string evalId, string model) =>
         ApiCalls.RunEvalToEndAsync(api, evalId, new CreateEvalRunRequest(model, Temperature: 0, Seed: 1), Deadline, () => stack.Logs);

@@ -6,6 +6,11 @@ namespace FineTune.IntegrationTests.Infrastructure;
 // Api calls many tests make on the way to what they test.
 public static class ApiCalls
 {
+    // One grader: the answer is the item's reference, exactly.
+    public const string ExactAnswer = """
+        [{ "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}", "operation": "eq" }]
+        """;
+
     public static async Task<DatasetRecord> UploadSampleAsync(HttpClient api, string sample = "capitals-train.jsonl")
     {
         using var content = new StreamContent(File.OpenRead(Repository.Sample(sample)));
@@ -27,6 +32,18 @@ public static class ApiCalls
         var response = await api.PostAsync($"/api/datasets?name={name}{(method is null ? "" : $"&method={method}")}", content);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+    }
+
+    // A 3-epoch job on the dataset (seed 5), finished: the LocalProvider's model then answers its prompts as the data does.
+    public static async Task<FineTuneJob> TrainAsync(HttpClient api, DatasetRecord dataset, string suffix, TimeSpan deadline, Func<string> logs)
+    {
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: suffix, Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 3))), FineTuneJson.Options);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var trained = await WaitUntilTerminalAsync(api, job.Id, deadline, logs);
+        Assert.True(trained.Status == JobStatus.Succeeded, $"{trained.Error}\n{logs()}");
+        return trained;
     }
 
     // Polls the job until it is terminal; fails with the services' logs after the deadline.
