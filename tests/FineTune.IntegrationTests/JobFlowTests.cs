@@ -89,12 +89,7 @@ public abstract class JobFlowTests<TRedis>(FineTuneStack<TRedis> stack) where TR
 
         // Straight to the provider through the OpenAI SDK's pipeline: FineTune's Api is never told.
         var provider = stack.CreateProvider();
-        string fileId;
-        await using (var file = File.OpenRead(Repository.Sample("capitals-train.jsonl")))
-            fileId = await provider.UploadTrainingFileAsync(file, "capitals-train.jsonl", CancellationToken.None);
-        var providerJob = await provider.CreateJobAsync(
-            new ProviderJobRequest("gpt-4.1-mini", fileId, null, new JobMethod("supervised", new JobHyperparameters(NEpochs: 2)), "outside", 5),
-            idempotencyKey: Guid.NewGuid().ToString(), CancellationToken.None);
+        var (fileId, providerJob) = await ApiCalls.TrainOutsideAsync(provider, epochs: 2, seed: 5);
 
         var published = await ReadUntilTerminalAsync(updates, update => update.Job.ProviderJobId == providerJob.Id, $"imported {providerJob.Id}");
         Assert.Equal(JobStatus.Succeeded, published[^1].Job.Status);

@@ -135,6 +135,28 @@ public sealed class JobRerunTests(FineTuneStack<GarnetRedisServer> stack) : ICla
         Assert.Equal(jobsBefore, (await api.GetFromJsonAsync<List<FineTuneJob>>("/api/jobs", FineTuneJson.Options))!.Count);
     }
 
+    [Fact]
+    public async Task A_job_found_on_the_provider_has_no_datasets_here_and_cannot_be_rerun()
+    {
+        using var api = stack.CreateApiClient();
+        var provider = stack.CreateProvider();
+        var (_, providerJob) = await ApiCalls.TrainOutsideAsync(provider, epochs: 1, seed: 5);
+
+        var until = DateTime.UtcNow + Deadline;
+        FineTuneJob? imported;
+        while ((imported = (await api.GetFromJsonAsync<List<FineTuneJob>>("/api/jobs", FineTuneJson.Options))!
+                   .SingleOrDefault(job => job.ProviderJobId == providerJob.Id)) is null)
+        {
+            Assert.True(DateTime.UtcNow < until, $"Provider job {providerJob.Id} was not imported.\n{stack.Logs}");
+            await Task.Delay(200);
+        }
+
+        var response = await api.PostAsJsonAsync($"/api/jobs/{imported.Id}/rerun", new RerunJobRequest(ProviderConnection.ServerId), FineTuneJson.Options);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        Assert.Equal("The job cannot be re-run", JsonDocument.Parse(body).RootElement.GetProperty("title").GetString());
+    }
+
     private Task<FineTuneJob> TrainAsync(HttpClient api, DatasetRecord dataset, string suffix) =>
         ApiCalls.TrainAsync(api, dataset, suffix, Deadline, () => stack.Logs);
 

@@ -162,12 +162,7 @@ public sealed class LivePathTests
         queue.OnMessage(message => updates.Writer.TryWrite(FineTuneJson.Deserialize<JobUpdate>(message.Message.ToString())));
 
         var provider = stack.CreateProvider();
-        string fileId;
-        await using (var file = File.OpenRead(Repository.Sample("capitals-train.jsonl")))
-            fileId = await provider.UploadTrainingFileAsync(file, "capitals-train.jsonl", CancellationToken.None);
-        var providerJob = await provider.CreateJobAsync(
-            new ProviderJobRequest("gpt-4.1-mini", fileId, null, new JobMethod("supervised", new JobHyperparameters(NEpochs: 3)), "outside", 3),
-            idempotencyKey: Guid.NewGuid().ToString(), CancellationToken.None);
+        var (fileId, providerJob) = await ApiCalls.TrainOutsideAsync(provider, epochs: 3, seed: 3);
 
         var published = new List<JobUpdate>();
         using (var deadline = new CancellationTokenSource(Deadline))

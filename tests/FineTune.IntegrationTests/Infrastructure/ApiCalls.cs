@@ -46,6 +46,18 @@ public static class ApiCalls
         return trained;
     }
 
+    // The capitals sample trained straight on the provider through the SDK (suffix "outside"): FineTune's Api never hears of it.
+    public static async Task<(string FileId, ProviderJob Job)> TrainOutsideAsync(FineTuningProvider provider, int epochs, int seed)
+    {
+        string fileId;
+        await using (var file = File.OpenRead(Repository.Sample("capitals-train.jsonl")))
+            fileId = await provider.UploadTrainingFileAsync(file, "capitals-train.jsonl", CancellationToken.None);
+        var job = await provider.CreateJobAsync(
+            new ProviderJobRequest("gpt-4.1-mini", fileId, null, new JobMethod("supervised", new JobHyperparameters(NEpochs: epochs)), "outside", seed),
+            idempotencyKey: Guid.NewGuid().ToString(), CancellationToken.None);
+        return (fileId, job);
+    }
+
     // Polls the job until it is terminal; fails with the services' logs after the deadline.
     public static Task<FineTuneJob> WaitUntilTerminalAsync(HttpClient api, string jobId, TimeSpan deadline, Func<string> logs) =>
         WaitUntilAsync(api, jobId, job => JobStatus.IsTerminal(job.Status), "finished", deadline, logs);
