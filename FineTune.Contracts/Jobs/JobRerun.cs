@@ -27,4 +27,13 @@ public static class AzureTrainingTypes
     public const string Developer = "developer";
 
     public static readonly IReadOnlyList<string> All = [Standard, GlobalStandard, Developer];
+
+    // As Azure's portal names them.
+    public static string DisplayName(string type) => type switch
+    {
+        Standard => "Standard",
+        GlobalStandard => "Global",
+        Developer => "Developer",
+        _ => type,
+    };
 }
