@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
@@ -135,6 +136,37 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
         await Assertions.Expect(page.GetByTestId("job-evaluation-result")).ToContainTextAsync("passed");
         await page.GoToInteractivePageAsync("/jobs");
         await Assertions.Expect(page.Locator($"[data-testid=job-row][data-job-id='{job.Id}'] [data-testid=job-latest-eval]")).ToContainTextAsync("→");
+    }
+
+    [Fact]
+    public async Task Record_a_finished_runs_answers_as_a_dataset_and_see_on_its_page_where_they_came_from()
+    {
+        var dataset = await fixture.UploadCapitalsAsync($"browser-record-{Guid.NewGuid():N}"[..22] + ".jsonl");
+        using var api = fixture.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/evals",
+            new CreateEvalRequest("capitals recorded", dataset.Id, JsonDocument.Parse(EchoGrader).RootElement), FineTuneJson.Options);
+        var eval = (await created.Content.ReadFromJsonAsync<Eval>(FineTuneJson.Options))!;
+        var started = await api.PostAsJsonAsync($"/api/evals/{eval.Id}/runs", new CreateEvalRunRequest("gpt-4.1-mini"), FineTuneJson.Options);
+        var run = (await started.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
+        var page = await _browser.NewSignedInPageAsync();
+
+        await page.GoToInteractivePageAsync($"/evals/{eval.Id}/runs/{run.Id}");
+        await Assertions.Expect(page.Locator("[data-testid=run-status][data-status=completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var name = page.Locator("input[data-testid=run-record-name]");
+        await Assertions.Expect(name).ToHaveValueAsync(new Regex(@"^gpt-4\.1-mini-recording-\d{4}-\d{2}-\d{2}\.jsonl$"));
+
+        // A name of its own, so the datasets list of the shared workspace tells it from every other test's.
+        var recordingName = $"recorded-{Guid.NewGuid():N}"[..17] + ".jsonl";
+        await name.FillAsync(recordingName);
+        await page.GetByTestId("run-record-submit").ClickAsync();
+        var link = page.GetByTestId("run-record-link");
+        await Assertions.Expect(link).ToHaveTextAsync(recordingName);
+        await Assertions.Expect(page.GetByTestId("run-record-result")).ToContainTextAsync("examples, valid)");
+
+        await link.ClickAsync();
+        await page.WaitForURLAsync(new Regex("/datasets/ds_[0-9a-f]+$"));
+        await Assertions.Expect(page.GetByTestId("dataset-provenance")).ToContainTextAsync("Recorded from gpt-4.1-mini on the server's connection");
+        await Assertions.Expect(page.GetByTestId("dataset-provenance-run")).ToHaveTextAsync(run.Id);
     }
 
     // 0 until the page shows the run's progress (a busy machine may take a while to read the run).
