@@ -137,6 +137,15 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.Equal((answered.Count, testSet.Report.ExampleCount - answered.Count), (provenance.Examples, provenance.SkippedItems));
         Assert.True(provenance.RecordedAt >= run.FinishedAt, $"recorded at {provenance.RecordedAt}, the run finished at {run.FinishedAt}");
 
+        // A bundle keeps it: imported into another workspace, the dataset still says where it came from.
+        var importer = await TestAccounts.RegisterAsync(stack.Api.BaseAddress, "Importer");
+        using var target = importer.Client(stack.Api.BaseAddress);
+        var imported = await target.PostAsync("/api/bundles", new ByteArrayContent(await api.GetByteArrayAsync($"/api/datasets/{recorded.Id}/bundle")));
+        Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync());
+        var copy = Assert.Single((await imported.Content.ReadFromJsonAsync<BundleImportResult>(FineTuneJson.Options))!.Datasets);
+        Assert.NotEqual(recorded.WorkspaceId, copy.WorkspaceId);
+        Assert.Equal(provenance, copy.Provenance);
+
         var audit = (await api.GetFromJsonAsync<AuditPage>($"/api/audit?action={AuditAction.EvalRunRecorded}", FineTuneJson.Options))!;
         Assert.Contains(audit.Entries, entry => entry.TargetId == eval.Id && entry.Details!.Contains(recorded.Id, StringComparison.Ordinal));
     }
