@@ -167,6 +167,35 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
         await page.WaitForURLAsync(new Regex("/datasets/ds_[0-9a-f]+$"));
         await Assertions.Expect(page.GetByTestId("dataset-provenance")).ToContainTextAsync("Recorded from gpt-4.1-mini on the server's connection");
         await Assertions.Expect(page.GetByTestId("dataset-provenance-run")).ToHaveTextAsync(run.Id);
+
+        // A viewer of the workspace sees the run, and a note instead of the button that would make another dataset.
+        var viewer = await SignInAsViewerAsync(api, eval.WorkspaceId);
+        await viewer.GoToInteractivePageAsync($"/evals/{eval.Id}/runs/{run.Id}");
+        await Assertions.Expect(viewer.Locator("[data-testid=run-record] [data-testid=role-note]")).ToContainTextAsync("needs the member role");
+        await Assertions.Expect(viewer.GetByTestId("run-record-submit")).ToHaveCountAsync(0);
+    }
+
+    // Someone new, invited into the workspace as a viewer, signed in with their password in a browser of their own.
+    private async Task<IPage> SignInAsViewerAsync(HttpClient owner, string workspaceId)
+    {
+        var email = $"viewer-{Guid.NewGuid():N}@example.com";
+        const string Password = "correct horse battery staple";
+        using var anonymous = fixture.App.CreateHttpClient("api");
+        (await anonymous.PostAsJsonAsync("/api/account/register", new { email, name = "Viewer", password = Password })).EnsureSuccessStatusCode();
+        var session = await (await anonymous.PostAsJsonAsync("/api/account/sessions", new { email, password = Password })).Content.ReadFromJsonAsync<JsonElement>();
+        var invited = await owner.PostAsJsonAsync($"/api/workspaces/{workspaceId}/invitations", new { role = WorkspaceRole.Viewer }, FineTuneJson.Options);
+        var invitation = (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        using var accept = new HttpRequestMessage(HttpMethod.Post, $"/api/invitations/{invitation}/accept");
+        accept.Headers.Authorization = new("Bearer", session.GetProperty("token").GetString());
+        (await anonymous.SendAsync(accept)).EnsureSuccessStatusCode();
+
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByTestId("login-email").FillAsync(email);
+        await page.GetByTestId("login-password").FillAsync(Password);
+        await page.GetByTestId("login-password-submit").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        return page;
     }
 
     // 0 until the page shows the run's progress (a busy machine may take a while to read the run).
