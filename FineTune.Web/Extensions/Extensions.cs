@@ -17,7 +17,9 @@ public static class Extensions
     {
         var services = builder.Services;
 
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // In development (the AppHost, the end-to-end tests) a circuit's exception reaches the browser console whole, so a
+        // failing browser test prints its cause.
+        services.AddRazorComponents().AddInteractiveServerComponents(options => options.DetailedErrors = builder.Environment.IsDevelopment());
         services.AddMudServices();
 
         // Cookie sign-in; the cookie holds the user's Api token and current workspace (see CookieSignIn).
