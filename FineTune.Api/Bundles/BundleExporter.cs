@@ -191,7 +191,10 @@ public sealed class BundleExporter(
         {
             if (_datasets.Any(added => added.Id == dataset.Id)) return;
             var path = $"datasets/{dataset.Id}.jsonl";
-            _datasets.Add(new BundleDataset(dataset.Id, dataset.Name, role, path, dataset.Sha256, dataset.Bytes, dataset.Version, dataset.CreatedAt));
+            _datasets.Add(new BundleDataset(dataset.Id, dataset.Name, role, path, dataset.Sha256, dataset.Bytes, dataset.Version, dataset.CreatedAt)
+            {
+                Provenance = dataset.Provenance,
+            });
             _files.Add(new BundleFile(path, dataset.Bytes, dataset.Sha256));
         }
     }

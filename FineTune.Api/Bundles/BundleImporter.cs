@@ -78,7 +78,7 @@ public sealed class BundleImporter(BlobStore blobs, DatasetStore datasets, Datas
                 var training = dataset.Id == manifest.Job?.TrainingDatasetId;
                 await using var content = zip.GetEntry(dataset.Path)!.Open();
                 record = await versions.CreateAsync(content, dataset.Name, workspaceId, userId,
-                    training ? manifest.Job!.BaseModel : null, training ? manifest.Job!.Method.Type : null, cancellationToken);
+                    training ? manifest.Job!.BaseModel : null, training ? manifest.Job!.Method.Type : null, dataset.Provenance, cancellationToken);
                 existing[record.Sha256] = record;
             }
             stored[dataset.Id] = record;

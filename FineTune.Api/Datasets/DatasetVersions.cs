@@ -13,11 +13,27 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
     public DatasetCheckOptions CheckOptions(string? model, string? method) => new() { Model = model, Method = method, Catalog = catalog };
 
-    public async Task<DatasetRecord> CreateAsync(
-        Stream content, string name, string workspaceId, string userId, string? model, string? method, CancellationToken cancellationToken)
+    public async Task<DatasetRecord> CreateAsync(Stream content, string name, string workspaceId, string userId, string? model, string? method,
+        DatasetProvenance? provenance, CancellationToken cancellationToken)
     {
         var blob = await blobs.PutAsync(content, cancellationToken);
-        return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken);
+        return await SaveAsync(blob, name, workspaceId, userId, model, method, parentId: null, rootId: null, version: 1, cancellationToken, provenance: provenance);
+    }
+
+    // A dataset written here rather than uploaded (a run's answers, as they stream from the store), checked like an upload.
+    // writeContent returns what the provenance says about the lines it wrote, known only once they are written.
+    public async Task<DatasetRecord> CreateAsync(
+        Func<Stream, CancellationToken, Task<DatasetProvenance>> writeContent, string name, string workspaceId, string userId, CancellationToken cancellationToken)
+    {
+        StoredBlob blob;
+        DatasetProvenance provenance;
+        await using (var writer = blobs.CreateWriter())
+        {
+            provenance = await writeContent(writer.Stream, cancellationToken);
+            blob = await writer.CommitAsync(cancellationToken);
+        }
+        return await SaveAsync(blob, name, workspaceId, userId, model: null, method: null, parentId: null, rootId: null, version: 1, cancellationToken,
+            provenance: provenance);
     }
 
     // An upload in another format (detected: told from its lines), brought into OpenAI's chat JSONL as it streams
@@ -140,7 +156,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
     private async Task<DatasetRecord> SaveAsync(
         StoredBlob blob, string name, string workspaceId, string userId, string? model, string? method, string? parentId, string? rootId, int version,
-        CancellationToken cancellationToken, FormatConversionReport? import = null)
+        CancellationToken cancellationToken, FormatConversionReport? import = null, DatasetProvenance? provenance = null)
     {
         DatasetReport report;
         await using (var stored = blobs.OpenRead(blob.Sha256))
@@ -163,6 +179,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
             RootId = rootId,
             Version = version,
             Import = import,
+            Provenance = provenance,
         };
         await datasets.SaveAsync(dataset);
         return dataset;

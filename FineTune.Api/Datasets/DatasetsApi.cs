@@ -110,7 +110,7 @@ public static class DatasetsApi
         if (detect) (from, content) = await FormatDetection.DetectAsync(content, cancellationToken);
         var fileName = name ?? upload.FileName ?? "dataset.jsonl";
         var dataset = from is null or DatasetFormat.OpenAI
-            ? await services.Versions.CreateAsync(content, fileName, workspace.Id, user.UserId(), model, method, cancellationToken)
+            ? await services.Versions.CreateAsync(content, fileName, workspace.Id, user.UserId(), model, method, provenance: null, cancellationToken)
             : await services.Versions.ImportAsync(content, from.Value, detect, fileName, workspace.Id, user.UserId(), model, method, cancellationToken);
         var imported = dataset.Import is { } import ? $", imported from {import.From ?? "no known format"} ({import.Skipped} lines left out)" : "";
         await services.Audit.RecordAsync(workspace.Id, user, AuditAction.DatasetCreated, "dataset", dataset.Id, dataset.Name,

@@ -41,6 +41,10 @@ public static class EvalsApi
             .WithSummary("A run's graded items by line: ?offset=&limit=").RequireEvalRole(WorkspaceRole.Viewer);
         api.MapPost("/{id}/runs/{runId}/cancel", CancelRun).WithName("CancelEvalRun").WithSummary("Stop a run; the items graded stay")
             .RequireEvalRole(WorkspaceRole.Member);
+        api.MapPost("/{id}/runs/{runId}/dataset", RecordRun).WithName("RecordEvalRun")
+            .WithSummary("Keep a finished run's answers as a new dataset: { name } → 201; each answered item one chat example (its prompt, then "
+                + "the answer as the assistant message), the run as the dataset's provenance; unanswered items are left out")
+            .RequireEvalRole(WorkspaceRole.Member);
         api.MapGet("/{id}/compare", CompareRuns).WithName("CompareEvalRuns")
             .WithSummary("Two runs item by item (?runs=a,b; a is the baseline): improved, regressed, unchanged, and whether the difference is real")
             .RequireEvalRole(WorkspaceRole.Viewer);
@@ -265,6 +269,26 @@ public static class EvalsApi
         await services.Evals.SaveAndPublishRunAsync(cancelled);
         await services.Audit.RecordAsync(run.WorkspaceId, user, AuditAction.EvalRunCancelled, "eval", run.EvalId, null, run.Id);
         return TypedResults.Ok(cancelled);
+    }
+
+    // A run's answers kept before the model behind them changes or is retired. Only a finished run: a running one's answers
+    // are still coming in, and a recording is one version that never changes.
+    public static async Task<Results<Created<DatasetRecord>, NotFound, Conflict<ProblemDetails>, ProblemHttpResult>> RecordRun(
+        string id, string runId, RecordRunRequest request, ClaimsPrincipal user, [AsParameters] EvalServices services, EvalRecordings recordings,
+        CancellationToken cancellationToken)
+    {
+        if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id) return TypedResults.NotFound();
+        if (!EvalRunStatus.IsFinished(run.Status)) return ApiProblems.Conflict("The run has not finished", $"It is {run.Status}; record it once it has finished.");
+        if (string.IsNullOrWhiteSpace(request.Name))
+            return ApiProblems.BadRequest("The run cannot be recorded", new Dictionary<string, string[]> { ["name"] = ["Name the dataset."] });
+        var answers = await recordings.AnswersAsync(run);
+        if (answers.Count == 0) return ApiProblems.BadRequest("The run cannot be recorded", "The model answered none of its items.");
+
+        var eval = (await services.Evals.GetAsync(id))!;
+        var dataset = await recordings.RecordAsync(eval, run, answers, request.Name.Trim(), user.UserId(), cancellationToken);
+        await services.Audit.RecordAsync(eval.WorkspaceId, user, AuditAction.EvalRunRecorded, "eval", eval.Id, eval.Name,
+            $"{run.Id} on {run.Model} as {dataset.Name} ({dataset.Id}), {dataset.Provenance!.Examples} examples");
+        return TypedResults.Created($"/api/datasets/{dataset.Id}", dataset);
     }
 
     public static async Task<Results<Ok<EvalComparison>, ProblemHttpResult>> CompareRuns(

@@ -65,6 +65,7 @@ public static class Extensions
         builder.Services.AddSingleton<Bundles.BundleExporter>();
         builder.Services.AddSingleton<Bundles.BundleImporter>();
         builder.Services.AddSingleton<EvalStore>();
+        builder.Services.AddSingleton<Evals.EvalRecordings>();
         // Records stored by older versions are entered in today's indexes before the Api serves requests.
         builder.Services.AddHostedService<Migrations.StoreMigrations>();
 

@@ -47,6 +47,7 @@ public static class AuditAction
     public const string EvalDeleted = "eval.deleted";
     public const string EvalRunStarted = "eval.run_started";
     public const string EvalRunCancelled = "eval.run_cancelled";
+    public const string EvalRunRecorded = "eval.run_recorded";
     public const string BundleExported = "bundle.exported";
     public const string BundleImported = "bundle.imported";
 }

@@ -34,6 +34,9 @@ public sealed record BundleDataset(string Id, string Name, string Role, string P
     public const string Validation = "validation";
     public const string TestSet = "test-set";
     public const string Standalone = "dataset";
+
+    // A recorded dataset's provenance, kept with it when the bundle is imported elsewhere.
+    public DatasetProvenance? Provenance { get; init; }
 }
 
 // What a job was and became. Paths name its files in the zip, null when the job had none (no results file yet, or

@@ -29,4 +29,27 @@ public sealed record DatasetRecord(
     // An upload in another format (ShareGPT, Alpaca, TRL): what it was read as and the lines that could not be brought
     // into OpenAI's chat JSONL (their numbers are the uploaded file's). Null for an upload in OpenAI's format.
     public FormatConversionReport? Import { get; init; }
+
+    // A dataset made from a model's answers rather than uploaded: which model answered, how, and to what. Null otherwise.
+    public DatasetProvenance? Provenance { get; init; }
+}
+
+// Where a recorded dataset came from: an eval run's answers (Kind "recording"), one example per answered item. A model can
+// be retired or changed under the same name; this keeps what was asked of which one, so its answers can stand as
+// distillation data for a successor or as the references to compare one with. ConnectionId null: the server's own.
+public sealed record DatasetProvenance(
+    string Kind,
+    string Model,
+    string? ConnectionId,
+    string EvalId,
+    string RunId,
+    DateTimeOffset RecordedAt,
+    double? Temperature,
+    int? MaxTokens,
+    int? Seed,
+    string? SystemPrompt,
+    int Examples,
+    int SkippedItems)
+{
+    public const string Recording = "recording";
 }

@@ -24,3 +24,6 @@ public sealed record CreateEvalRequest(string Name, string DatasetId, JsonElemen
 // SystemPrompt replaces the items' own system message, when given.
 public sealed record CreateEvalRunRequest(
     string Model, string? ConnectionId = null, double? Temperature = null, int? MaxTokens = null, int? Seed = null, string? SystemPrompt = null);
+
+// A finished run's answers kept as a new dataset of the eval's workspace, named Name.
+public sealed record RecordRunRequest(string Name);

@@ -318,6 +318,10 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
     public Task<EvalRun> CancelEvalRunAsync(string evalId, string runId, CancellationToken cancellationToken = default) =>
         SendAsync<EvalRun>(HttpMethod.Post, $"{EvalRunPath(evalId, runId)}/cancel", null, cancellationToken);
 
+    // The finished run's answers as a new dataset of the eval's workspace; a 409 while it runs, a 400 when none was answered.
+    public Task<DatasetRecord> RecordRunAsync(string evalId, string runId, RecordRunRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync<DatasetRecord>(HttpMethod.Post, $"{EvalRunPath(evalId, runId)}/dataset", JsonBody(request), cancellationToken);
+
     // Run a is the baseline.
     public Task<EvalComparison> CompareEvalRunsAsync(string evalId, string runA, string runB, CancellationToken cancellationToken = default) =>
         SendAsync<EvalComparison>(HttpMethod.Get, $"{EvalPath(evalId)}/compare?runs={Uri.EscapeDataString(runA)},{Uri.EscapeDataString(runB)}", null, cancellationToken);

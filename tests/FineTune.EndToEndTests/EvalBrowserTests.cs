@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
@@ -135,6 +136,66 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
         await Assertions.Expect(page.GetByTestId("job-evaluation-result")).ToContainTextAsync("passed");
         await page.GoToInteractivePageAsync("/jobs");
         await Assertions.Expect(page.Locator($"[data-testid=job-row][data-job-id='{job.Id}'] [data-testid=job-latest-eval]")).ToContainTextAsync("→");
+    }
+
+    [Fact]
+    public async Task Record_a_finished_runs_answers_as_a_dataset_and_see_on_its_page_where_they_came_from()
+    {
+        var dataset = await fixture.UploadCapitalsAsync($"browser-record-{Guid.NewGuid():N}"[..22] + ".jsonl");
+        using var api = fixture.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/evals",
+            new CreateEvalRequest("capitals recorded", dataset.Id, JsonDocument.Parse(EchoGrader).RootElement), FineTuneJson.Options);
+        var eval = (await created.Content.ReadFromJsonAsync<Eval>(FineTuneJson.Options))!;
+        var started = await api.PostAsJsonAsync($"/api/evals/{eval.Id}/runs", new CreateEvalRunRequest("gpt-4.1-mini"), FineTuneJson.Options);
+        var run = (await started.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options))!;
+        var page = await _browser.NewSignedInPageAsync();
+
+        await page.GoToInteractivePageAsync($"/evals/{eval.Id}/runs/{run.Id}");
+        await Assertions.Expect(page.Locator("[data-testid=run-status][data-status=completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var name = page.Locator("input[data-testid=run-record-name]");
+        await Assertions.Expect(name).ToHaveValueAsync(new Regex(@"^gpt-4\.1-mini-recording-\d{4}-\d{2}-\d{2}\.jsonl$"));
+
+        // A name of its own, so the datasets list of the shared workspace tells it from every other test's.
+        var recordingName = $"recorded-{Guid.NewGuid():N}"[..17] + ".jsonl";
+        await name.FillAsync(recordingName);
+        await page.GetByTestId("run-record-submit").ClickAsync();
+        var link = page.GetByTestId("run-record-link");
+        await Assertions.Expect(link).ToHaveTextAsync(recordingName);
+        await Assertions.Expect(page.GetByTestId("run-record-result")).ToContainTextAsync("examples, valid)");
+
+        await link.ClickAsync();
+        await page.WaitForURLAsync(new Regex("/datasets/ds_[0-9a-f]+$"));
+        await Assertions.Expect(page.GetByTestId("dataset-provenance")).ToContainTextAsync("Recorded from gpt-4.1-mini on the server's connection");
+        await Assertions.Expect(page.GetByTestId("dataset-provenance-run")).ToHaveTextAsync(run.Id);
+
+        // A viewer of the workspace sees the run, and a note instead of the button that would make another dataset.
+        var viewer = await SignInAsViewerAsync(api, eval.WorkspaceId);
+        await viewer.GoToInteractivePageAsync($"/evals/{eval.Id}/runs/{run.Id}");
+        await Assertions.Expect(viewer.Locator("[data-testid=run-record] [data-testid=role-note]")).ToContainTextAsync("needs the member role");
+        await Assertions.Expect(viewer.GetByTestId("run-record-submit")).ToHaveCountAsync(0);
+    }
+
+    // Someone new, invited into the workspace as a viewer, signed in with their password in a browser of their own.
+    private async Task<IPage> SignInAsViewerAsync(HttpClient owner, string workspaceId)
+    {
+        var email = $"viewer-{Guid.NewGuid():N}@example.com";
+        const string Password = "correct horse battery staple";
+        using var anonymous = fixture.App.CreateHttpClient("api");
+        (await anonymous.PostAsJsonAsync("/api/account/register", new { email, name = "Viewer", password = Password })).EnsureSuccessStatusCode();
+        var session = await (await anonymous.PostAsJsonAsync("/api/account/sessions", new { email, password = Password })).Content.ReadFromJsonAsync<JsonElement>();
+        var invited = await owner.PostAsJsonAsync($"/api/workspaces/{workspaceId}/invitations", new { role = WorkspaceRole.Viewer }, FineTuneJson.Options);
+        var invitation = (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        using var accept = new HttpRequestMessage(HttpMethod.Post, $"/api/invitations/{invitation}/accept");
+        accept.Headers.Authorization = new("Bearer", session.GetProperty("token").GetString());
+        (await anonymous.SendAsync(accept)).EnsureSuccessStatusCode();
+
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync("/login");
+        await page.GetByTestId("login-email").FillAsync(email);
+        await page.GetByTestId("login-password").FillAsync(Password);
+        await page.GetByTestId("login-password-submit").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        return page;
     }
 
     // 0 until the page shows the run's progress (a busy machine may take a while to read the run).

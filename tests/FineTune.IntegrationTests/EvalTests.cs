@@ -94,6 +94,77 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.DoesNotContain((await api.GetFromJsonAsync<List<Eval>>("/api/evals", FineTuneJson.Options))!, eval => eval.Name == "wrong field");
     }
 
+    [Fact]
+    public async Task A_finished_run_recorded_as_a_dataset_keeps_each_answer_after_the_prompt_it_was_asked_with_the_run_as_provenance()
+    {
+        using var api = stack.CreateApiClient();
+        var testSet = await ApiCalls.UploadSampleAsync(api);
+        var eval = await ApiCalls.CreateEvalAsync(api, "capitals recorded", testSet.Id, "[]");
+        const string SystemPrompt = "You are a recorder. Answer briefly.";
+        var run = await ApiCalls.RunEvalToEndAsync(api, eval.Id,
+            new CreateEvalRunRequest("gpt-4.1-mini", Temperature: 0.5, MaxTokens: 64, Seed: 7, SystemPrompt: SystemPrompt), Deadline, () => stack.Logs);
+
+        var response = await api.PostAsJsonAsync($"/api/evals/{eval.Id}/runs/{run.Id}/dataset", new RecordRunRequest("mini-recording.jsonl"), FineTuneJson.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var recorded = (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+        Assert.Equal($"/api/datasets/{recorded.Id}", response.Headers.Location?.OriginalString);
+        Assert.Equal(("mini-recording.jsonl", DatasetRecord.StatusValid, eval.WorkspaceId), (recorded.Name, recorded.Status, recorded.WorkspaceId));
+
+        // Each answered item, in line order: the prompt as the run sent it (its system prompt in place of the item's own), then the answer.
+        var answered = (await api.GetFromJsonAsync<EvalItemPage>($"/api/evals/{eval.Id}/runs/{run.Id}/items?limit=1000", FineTuneJson.Options))!
+            .Items.Where(item => item.Output is not null).ToList();
+        Assert.NotEmpty(answered);
+        var lines = (await api.GetStringAsync($"/api/datasets/{recorded.Id}/content")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(answered.Count, lines.Length);
+        Assert.Equal(answered.Count, recorded.Report.ExampleCount);
+        foreach (var (item, line) in answered.Zip(lines))
+        {
+            var messages = JsonDocument.Parse(line).RootElement.GetProperty("messages").EnumerateArray()
+                .Select(message => (message.GetProperty("role").GetString(), message.GetProperty("content").GetString())).ToList();
+            Assert.Equal([("system", SystemPrompt), ("user", item.Input), ("assistant", item.Output)], messages);
+        }
+
+        // Read back, the record says where it came from; the provenance is what the run was.
+        var stored = (await api.GetFromJsonAsync<DatasetRecord>($"/api/datasets/{recorded.Id}", FineTuneJson.Options))!;
+        var provenance = Assert.IsType<DatasetProvenance>(stored.Provenance);
+        Assert.Equal((DatasetProvenance.Recording, "gpt-4.1-mini", null, eval.Id, run.Id),
+            (provenance.Kind, provenance.Model, provenance.ConnectionId, provenance.EvalId, provenance.RunId));
+        Assert.Equal((0.5, 64, 7, SystemPrompt), (provenance.Temperature, provenance.MaxTokens, provenance.Seed, provenance.SystemPrompt));
+        Assert.Equal((answered.Count, testSet.Report.ExampleCount - answered.Count), (provenance.Examples, provenance.SkippedItems));
+        Assert.True(provenance.RecordedAt >= run.FinishedAt, $"recorded at {provenance.RecordedAt}, the run finished at {run.FinishedAt}");
+
+        // A bundle keeps it: imported into another workspace, the dataset still says where it came from.
+        var importer = await TestAccounts.RegisterAsync(stack.Api.BaseAddress, "Importer");
+        using var target = importer.Client(stack.Api.BaseAddress);
+        var imported = await target.PostAsync("/api/bundles", new ByteArrayContent(await api.GetByteArrayAsync($"/api/datasets/{recorded.Id}/bundle")));
+        Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync());
+        var copy = Assert.Single((await imported.Content.ReadFromJsonAsync<BundleImportResult>(FineTuneJson.Options))!.Datasets);
+        Assert.NotEqual(recorded.WorkspaceId, copy.WorkspaceId);
+        Assert.Equal(provenance, copy.Provenance);
+
+        var audit = (await api.GetFromJsonAsync<AuditPage>($"/api/audit?action={AuditAction.EvalRunRecorded}", FineTuneJson.Options))!;
+        Assert.Contains(audit.Entries, entry => entry.TargetId == eval.Id && entry.Details!.Contains(recorded.Id, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_is_recorded_only_from_its_own_eval_and_under_a_name()
+    {
+        using var api = stack.CreateApiClient();
+        var testSet = await ApiCalls.UploadSampleAsync(api);
+        var eval = await ApiCalls.CreateEvalAsync(api, "capitals named", testSet.Id, "[]");
+        var other = await ApiCalls.CreateEvalAsync(api, "capitals other", testSet.Id, "[]");
+        var run = await RunToEndAsync(api, eval.Id, "gpt-4.1-mini");
+
+        var elsewhere = await api.PostAsJsonAsync($"/api/evals/{other.Id}/runs/{run.Id}/dataset", new RecordRunRequest("elsewhere.jsonl"), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);
+
+        var unnamed = await api.PostAsJsonAsync($"/api/evals/{eval.Id}/runs/{run.Id}/dataset", new RecordRunRequest(" "), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
+        Assert.True((await unnamed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("name", out _));
+        Assert.DoesNotContain((await api.GetFromJsonAsync<List<DatasetRecord>>("/api/datasets", FineTuneJson.Options))!,
+            dataset => dataset.Provenance?.RunId == run.Id);
+    }
+
     private Task<FineTuneJob> TrainAsync(HttpClient api, DatasetRecord dataset, string suffix) =>
         ApiCalls.TrainAsync(api, dataset, suffix, Deadline, () => stack.Logs);
 

@@ -104,6 +104,8 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         // The run has finished: nothing to cancel (409).
         new("POST", "/api/evals/{id}/runs/{runId}/cancel", WorkspaceRole.Member, 409,
             (c, _) => Ready(Request(HttpMethod.Post, $"/api/evals/{c.EvalId}/runs/{c.EvalRunId}/cancel"))),
+        new("POST", "/api/evals/{id}/runs/{runId}/dataset", WorkspaceRole.Member, 201,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/evals/{c.EvalId}/runs/{c.EvalRunId}/dataset", Json(new RecordRunRequest("recorded.jsonl"))))),
         new("GET", "/api/evals/{id}/compare", WorkspaceRole.Viewer, 200,
             (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/compare?runs={c.EvalRunId},{c.EvalRunId}"))),
         new("POST", "/api/jobs/{id}/evaluate", WorkspaceRole.Member, 202, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/evaluate", Json(new { })))),
