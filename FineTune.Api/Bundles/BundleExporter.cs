@@ -7,7 +7,8 @@ using FineTune.Api.Jobs;
 namespace FineTune.Api.Bundles;
 
 // Makes a job's or a dataset's bundle (docs/bundles.md): the manifest, the datasets byte for byte from the blob store,
-// the job's events, results file and checkpoints, and the evals that evaluated it with their finished runs and items.
+// the job's events, results file and checkpoints, the evals that evaluated it with their finished runs and items, and the
+// recordings of its model.
 // The zip is written to a temporary file that goes away when the returned stream is closed, so a large dataset is
 // streamed from blob to zip to response and never held in memory.
 public sealed class BundleExporter(
@@ -30,6 +31,7 @@ public sealed class BundleExporter(
             ? contents.AddText(CheckpointsPath, FineTuneJson.Serialize(new JobCheckpointList(kept.Data)))
             : null;
         var bundleEvals = await AddEvalsAsync(contents, job);
+        await AddRecordingsAsync(contents, job);
 
         var manifest = new BundleManifest
         {
@@ -86,6 +88,17 @@ public sealed class BundleExporter(
         if (string.IsNullOrEmpty(datasetId) || await datasets.GetAsync(datasetId) is not { } dataset) return null;
         contents.AddDataset(dataset, role);
         return dataset;
+    }
+
+    // The recordings of the job's model (its answers kept as datasets): what is left of its behaviour once it shuts down.
+    private async Task AddRecordingsAsync(BundleContents contents, FineTuneJob job)
+    {
+        if (job.FineTunedModel is not { } model) return;
+        foreach (var dataset in await datasets.ListAsync(job.WorkspaceId))
+        {
+            if (dataset.Provenance is { Kind: DatasetProvenance.Recording } provenance && provenance.Model == model)
+                contents.AddDataset(dataset, BundleDataset.Recording);
+        }
     }
 
     private async Task<string> EventsJsonlAsync(string jobId)

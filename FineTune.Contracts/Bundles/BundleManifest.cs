@@ -26,13 +26,14 @@ public sealed record BundleManifest
 
 public sealed record BundleFile(string Path, long Bytes, string Sha256);
 
-// A dataset version, its bytes at Path as they were uploaded. Role: training, validation or test-set in a job's bundle,
-// dataset in a dataset's own.
+// A dataset version, its bytes at Path as they were uploaded. Role: training, validation, test-set or recording (the job's
+// model's answers, kept as a dataset) in a job's bundle, dataset in a dataset's own.
 public sealed record BundleDataset(string Id, string Name, string Role, string Path, string Sha256, long Bytes, int Version, DateTimeOffset CreatedAt)
 {
     public const string Training = "training";
     public const string Validation = "validation";
     public const string TestSet = "test-set";
+    public const string Recording = "recording";
     public const string Standalone = "dataset";
 
     // A recorded dataset's provenance, kept with it when the bundle is imported elsewhere.

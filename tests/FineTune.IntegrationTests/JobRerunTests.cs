@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -55,7 +56,7 @@ public sealed class JobRerunTests(FineTuneStack<GarnetRedisServer> stack) : ICla
     }
 
     [Fact]
-    public async Task A_job_imported_from_a_bundle_is_rerun_here_and_compared_with_the_run_of_its_model_the_bundle_brought()
+    public async Task A_job_imported_from_a_bundle_with_its_recorded_answers_is_rerun_here_and_compared_with_the_run_of_its_model_the_bundle_brought()
     {
         using var source = stack.CreateApiClient();
         var dataset = await ApiCalls.UploadSampleAsync(source);
@@ -63,14 +64,28 @@ public sealed class JobRerunTests(FineTuneStack<GarnetRedisServer> stack) : ICla
         var eval = await ApiCalls.CreateEvalAsync(source, "bundled exact", dataset.Id, ApiCalls.ExactAnswer);
         var recorded = await ApiCalls.RunEvalToEndAsync(
             source, eval.Id, new CreateEvalRunRequest(original.FineTunedModel!, Temperature: 0, Seed: 5), Deadline, () => stack.Logs);
+        var recording = await source.PostAsJsonAsync($"/api/evals/{eval.Id}/runs/{recorded.Id}/dataset",
+            new RecordRunRequest($"bundled-recording-{Guid.NewGuid():N}.jsonl"), FineTuneJson.Options);
+        Assert.True(recording.StatusCode == HttpStatusCode.Created, await recording.Content.ReadAsStringAsync());
+        var recordedAnswers = (await recording.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+
+        // The job's bundle keeps its model's recorded answers beside its datasets, events and evals.
         var bundle = await source.GetByteArrayAsync($"/api/jobs/{original.Id}/bundle");
+        using (var zip = new ZipArchive(new MemoryStream(bundle), ZipArchiveMode.Read))
+        {
+            var inspection = await BundleInspector.InspectAsync(zip, CancellationToken.None);
+            Assert.True(inspection.IsSound, string.Join("; ", inspection.Problems));
+            Assert.Contains(inspection.Manifest!.Datasets, kept => (kept.Id, kept.Role, kept.Sha256) == (recordedAnswers.Id, BundleDataset.Recording, recordedAnswers.Sha256));
+        }
 
         var team = await TestAccounts.TeamAsync(stack.Api.BaseAddress);
         using var owner = team.Owner.Client(stack.Api.BaseAddress);
         using var viewer = team.Viewer.Client(stack.Api.BaseAddress, team.Owner.WorkspaceId);
         var importing = await owner.PostAsync("/api/bundles", new ByteArrayContent(bundle));
         Assert.True(importing.StatusCode == HttpStatusCode.Created, await importing.Content.ReadAsStringAsync());
-        var importedId = (await importing.Content.ReadFromJsonAsync<BundleImportResult>(FineTuneJson.Options))!.JobId!;
+        var importResult = (await importing.Content.ReadFromJsonAsync<BundleImportResult>(FineTuneJson.Options))!;
+        var importedId = importResult.JobId!;
+        Assert.Equal(recordedAnswers.Provenance, Assert.Single(importResult.Datasets, kept => kept.Sha256 == recordedAnswers.Sha256).Provenance);
         var imported = (await owner.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{importedId}", FineTuneJson.Options))!;
 
         // A viewer sees what a re-run would be, and cannot start one.
