@@ -1,6 +1,8 @@
 // Posts the chosen bundle from the browser straight to the Web's /upload/bundles endpoint over HTTP (not through the
 // Blazor circuit), and tells the component how the Api answered.
 export function attach(input, component, uploadPath) {
+    // Gone when the user left the page while this module loaded: there is nothing to attach to.
+    if (!input) return;
     input.addEventListener('change', async () => {
         const file = input.files && input.files[0];
         input.value = '';

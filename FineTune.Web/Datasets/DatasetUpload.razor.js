@@ -1,6 +1,8 @@
 // Uploads the chosen dataset file from the browser straight to the Web's /upload/datasets endpoint
 // over HTTP (not through the Blazor circuit), reporting progress to the upload component as it goes.
 export function attach(input, component, uploadPath, maxBytes) {
+    // Gone when the user left the page while this module loaded: there is nothing to attach to.
+    if (!input) return;
     input.addEventListener('change', () => {
         const file = input.files && input.files[0];
         input.value = '';
