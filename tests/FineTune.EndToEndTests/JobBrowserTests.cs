@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -187,6 +188,20 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var rerunId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         var rerun = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{rerunId}", FineTuneJson.Options))!;
         Assert.Equal((original.Id, target.Id, dataset.Id, 5), (rerun.RerunOf, rerun.ConnectionId, rerun.TrainingDatasetId, rerun.Seed));
+
+        // Once it has trained, one click compares it with the original: the original's model is the baseline, on every item.
+        await AppHostFixture.WaitForAsync(async () =>
+            (rerun = (await api.GetFromJsonAsync<FineTuneJob>($"/api/jobs/{rerunId}", FineTuneJson.Options))!).Status == JobStatus.Succeeded, "the re-run to succeed");
+        await page.GetByTestId("job-compare-original").ClickAsync(new() { Timeout = 60_000 });
+        await page.WaitForURLAsync(url => url.Contains("/compare?runs=", StringComparison.Ordinal));
+        await Assertions.Expect(page.Locator("[data-testid=compare-run][data-status=completed]")).ToHaveCountAsync(2, new() { Timeout = 90_000 });
+        await Assertions.Expect(page.GetByTestId("compare-partial")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("compare-run").First).ToContainTextAsync(original.FineTunedModel!);
+        await Assertions.Expect(page.GetByTestId("compare-run").Last).ToContainTextAsync(rerun.FineTunedModel!);
+        var compared = 0;
+        foreach (var outcome in new[] { "compare-improved", "compare-regressed", "compare-unchanged" })
+            compared += int.Parse((await page.GetByTestId(outcome).InnerTextAsync()).Split(' ')[0], CultureInfo.InvariantCulture);
+        Assert.Equal(dataset.Report.ExampleCount, compared);
     }
 
     private async Task WaitForSameHistoryAsync(string jobId, params IPage[] pages)

@@ -109,6 +109,11 @@ public sealed class WorkspaceAccessTests(FineTuneStack<GarnetRedisServer> stack)
         new("GET", "/api/evals/{id}/compare", WorkspaceRole.Viewer, 200,
             (c, _) => Ready(Request(HttpMethod.Get, $"/api/evals/{c.EvalId}/compare?runs={c.EvalRunId},{c.EvalRunId}"))),
         new("POST", "/api/jobs/{id}/evaluate", WorkspaceRole.Member, 202, (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/evaluate", Json(new { })))),
+        new("POST", "/api/jobs/{id}/rerun/preview", WorkspaceRole.Viewer, 200,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/rerun/preview", Json(new RerunJobRequest(ProviderConnection.ServerId))))),
+        // An unknown connection: the refusal (400) comes only after the role is checked, and no job is started for each caller.
+        new("POST", "/api/jobs/{id}/rerun", WorkspaceRole.Member, 400,
+            (c, _) => Ready(Request(HttpMethod.Post, $"/api/jobs/{c.JobId}/rerun", Json(new RerunJobRequest("conn_nonexistent"))))),
 
         new("GET", "/api/jobs/{id}/bundle", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/jobs/{c.JobId}/bundle"))),
         new("GET", "/api/datasets/{id}/bundle", WorkspaceRole.Viewer, 200, (c, _) => Ready(Request(HttpMethod.Get, $"/api/datasets/{c.DatasetId}/bundle"))),
