@@ -11,7 +11,7 @@ var adminTokenParameter = builder.AddParameter("admin-token", adminToken, secret
 // ConnectionStrings:redis when given, else a Redis container when a runtime answers, else Garnet.
 var redis = builder.AddFineTuneRedis(dataDirectory);
 
-// The LocalProvider, unless FineTune:Provider:Endpoint (and ApiKey) name another provider.
+// The LocalProvider (with the dashboard's fault commands), unless FineTune:Provider:Endpoint (and ApiKey) name another provider.
 var provider = builder.AddFineTuneProvider(dataDirectory);
 
 var api = builder.AddProject<Projects.FineTune_Api>("api")
@@ -22,7 +22,9 @@ var api = builder.AddProject<Projects.FineTune_Api>("api")
     .WithEnvironment("FineTune__Bootstrap__AdminToken", adminTokenParameter)
     .WithSingleSignOn(builder.Configuration)
     .WithRestore(builder.Configuration)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithOpenApiLink()
+    .WithLoadSamplesCommand(adminToken);
 
 // After the Api, which restores a backup (FineTune:Restore:From) before it is healthy.
 builder.AddProject<Projects.FineTune_Worker>("worker")
@@ -40,6 +42,7 @@ builder.AddProject<Projects.FineTune_Web>("web")
     .WithSingleSignOn(builder.Configuration)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
+    .WithConsoleLink()
     .OnResourceReady((web, _, _) =>
     {
         Console.WriteLine($"FineTune is ready at {web.GetEndpoint("http").Url} - sign in with the admin token {adminToken}");

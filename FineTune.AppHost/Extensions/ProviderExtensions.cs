@@ -18,7 +18,8 @@ public static class ProviderExtensions
 
         var localProvider = builder.AddProject<Projects.FineTune_LocalProvider>("localprovider")
             .WithEnvironment("FineTune__DataDirectory", Path.Combine(dataDirectory, "localprovider"))
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck("/health")
+            .WithFaultCommands();
         return new FineTuneProvider(localProvider, Endpoint: null, ApiKey: null);
     }
 

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
 using System.Threading.Channels;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -74,6 +77,69 @@ public sealed class AppHostTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task The_dashboard_offers_fault_commands_on_the_LocalProvider_load_samples_on_the_Api_and_links_to_the_console()
+    {
+        var providerCommands = CommandsOf("localprovider");
+        Assert.All(["Inject 429s", "Slow uploads", "Clear faults"], command => Assert.Contains(command, providerCommands));
+        Assert.Contains("Load samples", CommandsOf("api"));
+
+        // Enabled, since the resources are running; and the links as the dashboard lists them.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("localprovider", update => update.Snapshot.Commands
+            .Count(command => command.Name is "inject-429s" or "slow-uploads" or "clear-faults" && command.State == ResourceCommandState.Enabled) == 3, deadline.Token);
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("api", update =>
+            update.Snapshot.Commands.Any(command => command.Name == "load-samples" && command.State == ResourceCommandState.Enabled)
+            && update.Snapshot.Urls.Any(url => url.DisplayProperties.DisplayName == "OpenAPI document" && url.Url.EndsWith("/openapi/v1.json", StringComparison.Ordinal)),
+            deadline.Token);
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("web", update => update.Snapshot.Urls
+            .Any(url => url.DisplayProperties.DisplayName == "FineTune console" && url.Url.EndsWith("/login", StringComparison.Ordinal)), deadline.Token);
+    }
+
+    [Fact]
+    public async Task The_fault_commands_make_the_LocalProvider_slow_then_answer_429_and_clear_faults_makes_it_answer_normally()
+    {
+        using var provider = new HttpClient { BaseAddress = fixture.App.GetEndpoint("localprovider", "http") };
+        provider.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "local");
+        try
+        {
+            await ExecuteAsync("localprovider", "slow-uploads");
+            var rule = Assert.Single((await provider.GetFromJsonAsync<JsonElement>("/admin/faults")).GetProperty("rules").EnumerateArray()).GetProperty("rule");
+            Assert.Equal(("delay", "/v1/files"), (rule.GetProperty("kind").GetString(), rule.GetProperty("path").GetString()));
+
+            await ExecuteAsync("localprovider", "inject-429s");
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await provider.GetAsync("/v1/models")).StatusCode);
+
+            await ExecuteAsync("localprovider", "clear-faults");
+            Assert.Equal(HttpStatusCode.OK, (await provider.GetAsync("/v1/models")).StatusCode);
+        }
+        finally
+        {
+            // Every end-to-end test shares this provider: none may see the faults, whatever failed above.
+            (await provider.DeleteAsync("/admin/faults")).EnsureSuccessStatusCode();
+        }
+    }
+
+    [Fact]
+    public async Task Load_samples_uploads_each_sample_into_the_default_workspace_once()
+    {
+        using var api = fixture.CreateApiClient();
+        var samples = Directory.EnumerateFiles(Path.GetDirectoryName(AppHostFixture.Sample("capitals-train.jsonl"))!, "*.jsonl")
+            .ToDictionary(path => Path.GetFileName(path), path => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))));
+        // Other tests upload the samples too: without theirs, the command is seen uploading every one.
+        foreach (var dataset in (await ListDatasetsAsync(api)).Where(d => samples.ContainsKey(d.Name) || samples.ContainsValue(d.Sha256)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/datasets/{dataset.Id}")).StatusCode);
+        }
+
+        await ExecuteAsync("api", "load-samples");
+
+        var loaded = (await ListDatasetsAsync(api)).Where(d => samples.ContainsKey(d.Name)).ToList();
+        Assert.Equal(samples.OrderBy(s => s.Key).ToList(), loaded.Select(d => KeyValuePair.Create(d.Name, d.Sha256)).OrderBy(s => s.Key).ToList());
+        await ExecuteAsync("api", "load-samples");
+        Assert.Equal(loaded.Select(d => d.Id).Order(), (await ListDatasetsAsync(api)).Where(d => samples.ContainsKey(d.Name)).Select(d => d.Id).Order());
+    }
+
+    [Fact]
     public void A_generated_admin_token_is_kept_readable_by_its_owner_only_and_stays_the_same()
     {
         var directory = Directory.CreateTempSubdirectory("finetune-admin-token-").FullName;
@@ -91,4 +157,18 @@ public sealed class AppHostTests(AppHostFixture fixture)
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    private HashSet<string> CommandsOf(string resource) =>
+        fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource)
+            .Annotations.OfType<ResourceCommandAnnotation>().Select(command => command.DisplayName).ToHashSet();
+
+    private async Task ExecuteAsync(string resource, string command)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var result = await fixture.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, command, deadline.Token);
+        Assert.True(result.Success, $"{command}: {result.Message}");
+    }
+
+    private static async Task<List<DatasetRecord>> ListDatasetsAsync(HttpClient api) =>
+        (await api.GetFromJsonAsync<List<DatasetRecord>>("/api/datasets", FineTuneJson.Options))!;
 }
