@@ -263,7 +263,7 @@ public static class EvalsApi
     {
         if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id) return TypedResults.NotFound();
         if (EvalRunStatus.IsFinished(run.Status))
-            return TypedResults.Conflict(new ProblemDetails { Title = "The run has finished", Detail = $"It is {run.Status}.", Status = StatusCodes.Status409Conflict });
+            return ApiProblems.Conflict("The run has finished", $"It is {run.Status}.");
         await services.Evals.RequestCancelAsync(run.Id);
         var cancelled = (await services.Evals.GetRunAsync(run.Id) ?? run) with { Status = EvalRunStatus.Cancelled, FinishedAt = services.Time.GetUtcNow() };
         await services.Evals.SaveAndPublishRunAsync(cancelled);
