@@ -102,6 +102,12 @@ public sealed record EvaluateJobRequest(string? EvalId = null, string? Against =
     public const string AgainstOriginal = "original";
 }
 
-// Two runs of one eval, item by item.
+// Runs of one eval, item by item: the first is the baseline (A) and each other run (B, C, …) is compared with it. The top-level
+// figures are B's, as a comparison of two runs reads them; Comparisons holds every compared run's.
 public sealed record EvalComparison(IReadOnlyList<EvalRun> Runs, int Improved, int Regressed, int Unchanged, double PValue,
+    double MeanScoreDifference, double ConfidenceLow, double ConfidenceHigh, string Summary, IReadOnlyList<EvalRunComparison> Comparisons);
+
+// One run against the baseline. AdjustedPValue is Holm's correction for the number of runs compared (PValue when one is);
+// the summary's verdict reads it.
+public sealed record EvalRunComparison(string RunId, string Label, int Improved, int Regressed, int Unchanged, double PValue, double AdjustedPValue,
     double MeanScoreDifference, double ConfidenceLow, double ConfidenceHigh, string Summary);
