@@ -33,6 +33,7 @@ builder.AddProject<Projects.FineTune_Worker>("worker")
     .WithEgressAllowList(provider)
     .WithEnvironment("FineTune__DataDirectory", dataDirectory)
     .WaitFor(api)
+    .WithConfiguredReplicas("Worker")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.FineTune_Web>("web")
@@ -41,6 +42,7 @@ builder.AddProject<Projects.FineTune_Web>("web")
     .WithReference(api).WaitFor(api)
     .WithSingleSignOn(builder.Configuration)
     .WithExternalHttpEndpoints()
+    .WithConfiguredReplicas("Web")
     .WithHttpHealthCheck("/health")
     .WithConsoleLink()
     .OnResourceReady((web, _, _) =>

@@ -1,4 +1,5 @@
 using FineTune.Web.Api;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -49,7 +50,13 @@ public abstract class LiveFeed<TUpdate>(IApiTokenSource token, Uri hubUrl, ILogg
         _joinMethod = joinMethod;
         _joinArguments = joinArguments;
         _connection = new HubConnectionBuilder()
-            .WithUrl(hubUrl, options => options.AccessTokenProvider = async () => await token.GetTokenAsync())
+            // WebSockets with no negotiate request, as the browser's circuit does: the Web's address may lead to another replica each time.
+            .WithUrl(hubUrl, options =>
+            {
+                options.AccessTokenProvider = async () => await token.GetTokenAsync();
+                options.SkipNegotiation = true;
+                options.Transports = HttpTransportType.WebSockets;
+            })
             .WithAutomaticReconnect()
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .Build();
