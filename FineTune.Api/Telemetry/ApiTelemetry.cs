@@ -17,8 +17,8 @@ public static class ApiTelemetry
     public static readonly Counter<long> DatasetBytesChecked = Meter.CreateCounter<long>(
         "finetune.api.datasets.checked_bytes", "By", "Bytes of the datasets checked");
 
-    public static readonly Histogram<double> DatasetCheckDuration = Meter.CreateHistogram<double>(
-        "finetune.api.dataset_check.duration", "s", "How long a dataset check took");
+    public static readonly Histogram<double> DatasetCheckDuration = SecondsHistogram.Create(
+        Meter, "finetune.api.dataset_check.duration", "How long a dataset check took");
 
     public static readonly Counter<long> JobsCreated = Meter.CreateCounter<long>(
         "finetune.api.jobs.created", "{job}", "Job creations by outcome: uploading, pending_approval, refused, does_not_fit_method");

@@ -14,8 +14,8 @@ public static class WebTelemetry
     public static readonly UpDownCounter<long> OpenJobPages = Meter.CreateUpDownCounter<long>(
         "finetune.web.job_pages.open", "{page}", "Job pages open in browsers");
 
-    public static readonly Histogram<double> RelayDelay = Meter.CreateHistogram<double>(
-        "finetune.web.relay.delay", "s", "From an update's publish in Redis to its SignalR send to the browsers");
+    public static readonly Histogram<double> RelayDelay = SecondsHistogram.Create(
+        Meter, "finetune.web.relay.delay", "From an update's publish in Redis to its SignalR send to the browsers");
 
     public static readonly Counter<long> Reconnects = Meter.CreateCounter<long>(
         "finetune.web.live.reconnects", "{reconnect}", "Live feeds whose SignalR connection came back after a drop");

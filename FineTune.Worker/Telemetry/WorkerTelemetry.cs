@@ -19,8 +19,8 @@ public static class WorkerTelemetry
 
     public static readonly Counter<long> Polls = Meter.CreateCounter<long>("finetune.worker.polls", "{poll}", "Polls of a job on its provider");
 
-    public static readonly Histogram<double> ProviderRequestDuration = Meter.CreateHistogram<double>(
-        "finetune.worker.provider.request.duration", "s", "Provider requests, by HTTP status (0: no answer)");
+    public static readonly Histogram<double> ProviderRequestDuration = SecondsHistogram.Create(
+        Meter, "finetune.worker.provider.request.duration", "Provider requests, by HTTP status (0: no answer)");
 
     public static readonly Counter<long> EventsIngested = Meter.CreateCounter<long>(
         "finetune.worker.events.ingested", "{event}", "Job events newly stored from the provider");
