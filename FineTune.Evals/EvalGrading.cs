@@ -4,7 +4,16 @@ namespace FineTune.Evals;
 
 // What one grader gave one answer. Score is in the grader's range (0..1 for the text graders); Error is set, and Passed
 // false, when the grader could not grade (a judge that did not answer in shape, an embeddings endpoint that is missing).
-public sealed record EvalGrade(string Name, double Score, bool Passed, string? Label = null, string? Reasoning = null, string? Error = null);
+// PartOf names the multi grader a sub-grader's grade feeds.
+public sealed record EvalGrade(string Name, double Score, bool Passed, string? Label = null, string? Reasoning = null, string? Error = null,
+    string? PartOf = null)
+{
+    // An item passes when every top-level grader passed: those are OpenAI's testing criteria, and a multi's sub-graders only
+    // feed its formula (a sub-grader that cannot grade makes the multi an error). Null when a grader could not grade, or
+    // there is no grader.
+    public static bool? ItemPassed(IReadOnlyList<EvalGrade> grades) =>
+        grades.Count == 0 || grades.Any(grade => grade.Error is not null) ? null : grades.Where(grade => grade.PartOf is null).All(grade => grade.Passed);
+}
 
 // Sampling for the model under test and for judges.
 public sealed record EvalSampling(double? Temperature = null, int? MaxTokens = null, int? Seed = null)

@@ -46,7 +46,8 @@ public static class EvalsApi
                 + "the answer as the assistant message), the run as the dataset's provenance; unanswered items are left out")
             .RequireEvalRole(WorkspaceRole.Member);
         api.MapGet("/{id}/compare", CompareRuns).WithName("CompareEvalRuns")
-            .WithSummary("Two runs item by item (?runs=a,b; a is the baseline): improved, regressed, unchanged, and whether the difference is real")
+            .WithSummary("Two or more runs item by item (?runs=a,b[,c…]; a is the baseline, each other run is compared with it): improved, regressed, "
+                + "unchanged, and whether the difference is real (with several runs, Holm-adjusted); the top-level figures are b's")
             .RequireEvalRole(WorkspaceRole.Viewer);
         app.MapPost("/api/jobs/{id}/evaluate", EvaluateJob).WithTags("Evals").WithName("EvaluateJob")
             .WithSummary("Evaluate a finished job's model against its base model: on { evalId } or, without one, a new eval of its validation "
@@ -294,23 +295,27 @@ public static class EvalsApi
     public static async Task<Results<Ok<EvalComparison>, ProblemHttpResult>> CompareRuns(
         string id, [FromQuery] string? runs, [AsParameters] EvalServices services)
     {
+        const string title = "The runs cannot be compared";
         var runIds = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (runIds.Length != 2) return ApiProblems.BadRequest("Two runs are compared", "Give ?runs=A,B: A the baseline, B the run compared with it.");
+        if (runIds.Length < 2 || runIds.Length > RunComparison.MaxComparedRuns + 1)
+            return ApiProblems.BadRequest(title, $"Give ?runs=A,B[,C…]: A the baseline and 1 to {RunComparison.MaxComparedRuns} runs compared with it.");
         var found = new List<EvalRun>();
         foreach (var runId in runIds)
         {
-            if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id)
-                return ApiProblems.BadRequest("Two runs are compared", $"The eval has no run {runId}.");
+            if (await services.Evals.GetRunAsync(runId) is not { } run || run.EvalId != id) return ApiProblems.BadRequest(title, $"The eval has no run {runId}.");
             found.Add(run);
         }
-        var a = (await services.Evals.ItemsAsync(found[0].Id)).ToDictionary(item => item.Line);
-        var b = (await services.Evals.ItemsAsync(found[1].Id)).ToDictionary(item => item.Line);
-        var outcomes = a.Keys.Intersect(b.Keys).Order()
-            .Select(line => new PairedOutcome(line, a[line].Passed, b[line].Passed, MeanScore(a[line]), MeanScore(b[line])))
-            .ToList();
-        var comparison = RunComparison.Compare(outcomes);
-        return TypedResults.Ok(new EvalComparison(found, comparison.Improved, comparison.Regressed, comparison.Unchanged, comparison.PValue,
-            comparison.MeanScoreDifference, comparison.ConfidenceLow, comparison.ConfidenceHigh, comparison.Summary));
+        var items = new List<Dictionary<int, EvalItemResult>>();
+        foreach (var run in found) items.Add((await services.Evals.ItemsAsync(run.Id)).ToDictionary(item => item.Line));
+        var baseline = items[0];
+        var againstBaseline = items.Skip(1).Select(other => (IReadOnlyList<PairedOutcome>)baseline.Keys.Intersect(other.Keys).Order()
+            .Select(line => new PairedOutcome(line, baseline[line].Passed, other[line].Passed, MeanScore(baseline[line]), MeanScore(other[line])))
+            .ToList()).ToList();
+        var comparisons = RunComparison.CompareEach(againstBaseline).Select((c, index) => new EvalRunComparison(found[index + 1].Id, c.Label,
+            c.Improved, c.Regressed, c.Unchanged, c.PValue, c.AdjustedPValue, c.MeanScoreDifference, c.ConfidenceLow, c.ConfidenceHigh, c.Summary)).ToList();
+        var first = comparisons[0];
+        return TypedResults.Ok(new EvalComparison(found, first.Improved, first.Regressed, first.Unchanged, first.PValue,
+            first.MeanScoreDifference, first.ConfidenceLow, first.ConfidenceHigh, first.Summary, comparisons));
     }
 
     private static double? MeanScore(EvalItemResult item)

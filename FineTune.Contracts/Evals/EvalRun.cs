@@ -60,7 +60,7 @@ public sealed record EvalUsage(long PromptTokens, long CompletionTokens);
 public sealed record EvalLatency(double P50, double P95);
 
 // One item of a run: the prompt's last user message, the model's answer and the reference, each grader's grade, and
-// whether all graders passed. Error when the model could not be asked (after retries) or the item is not a valid line.
+// whether the item passed (EvalGrade.ItemPassed). Error when the model could not be asked (after retries) or the item is not a valid line.
 public sealed record EvalItemResult(
     int Line,
     string? Input,
@@ -73,10 +73,10 @@ public sealed record EvalItemResult(
     double LatencyMs,
     string? Error = null)
 {
-    // An answered item: it passed when every grader passed; a grader that could not grade makes it errored.
+    // An answered item; a grader that could not grade makes it errored.
     public static EvalItemResult Graded(EvalItem item, string output, IReadOnlyList<EvalGrade> grades, int promptTokens, int completionTokens, double latencyMs)
     {
-        bool? passed = grades.Count == 0 || grades.Any(grade => grade.Error is not null) ? null : grades.All(grade => grade.Passed);
+        var passed = EvalGrade.ItemPassed(grades);
         var error = grades.FirstOrDefault(grade => grade.Error is not null) is { } failed ? $"{failed.Name}: {failed.Error}" : null;
         return new EvalItemResult(item.Line, item.Input, output, item.Reference, passed, grades, promptTokens, completionTokens, latencyMs, error);
     }
@@ -102,6 +102,12 @@ public sealed record EvaluateJobRequest(string? EvalId = null, string? Against =
     public const string AgainstOriginal = "original";
 }
 
-// Two runs of one eval, item by item.
+// Runs of one eval, item by item: the first is the baseline (A) and each other run (B, C, …) is compared with it. The top-level
+// figures are B's, as a comparison of two runs reads them; Comparisons holds every compared run's.
 public sealed record EvalComparison(IReadOnlyList<EvalRun> Runs, int Improved, int Regressed, int Unchanged, double PValue,
+    double MeanScoreDifference, double ConfidenceLow, double ConfidenceHigh, string Summary, IReadOnlyList<EvalRunComparison> Comparisons);
+
+// One run against the baseline. AdjustedPValue is Holm's correction for the number of runs compared (PValue when one is);
+// the summary's verdict reads it.
+public sealed record EvalRunComparison(string RunId, string Label, int Improved, int Regressed, int Unchanged, double PValue, double AdjustedPValue,
     double MeanScoreDifference, double ConfidenceLow, double ConfidenceHigh, string Summary);

@@ -45,9 +45,10 @@ internal sealed class MultiGrader(string name, IReadOnlyList<(string Key, Grader
 
     public override async Task AddGradesAsync(GradingContext context, List<EvalGrade> grades, CancellationToken cancellationToken)
     {
-        var first = grades.Count;
-        foreach (var (_, grader) in graders) await grader.AddGradesAsync(context, grades, cancellationToken);
-        grades.Add(Combine(grades[first..]));
+        var parts = new List<EvalGrade>(graders.Count);
+        foreach (var (_, grader) in graders) await grader.AddGradesAsync(context, parts, cancellationToken);
+        grades.AddRange(parts.Select(part => part with { PartOf = Name }));
+        grades.Add(Combine(parts));
     }
 
     public override async Task<EvalGrade> GradeAsync(GradingContext context, CancellationToken cancellationToken)

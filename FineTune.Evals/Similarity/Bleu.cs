@@ -10,7 +10,7 @@ internal static class Bleu
 
     public static double Score(string input, string reference)
     {
-        var grams = new NGrams(Tokens(input), Tokens(reference));
+        var grams = Grams(input, reference);
         var logSum = 0.0;
         for (var n = 1; n <= 4; n++)
         {
@@ -24,7 +24,7 @@ internal static class Bleu
 
     public static double Gleu(string input, string reference)
     {
-        var grams = new NGrams(Tokens(input), Tokens(reference));
+        var grams = Grams(input, reference);
         int matches = 0, hypothesisGrams = 0, targetGrams = 0;
         for (var n = 1; n <= 4; n++)
         {
@@ -40,5 +40,9 @@ internal static class Bleu
     private static double BrevityPenalty(int hypothesisLength, int referenceLength) =>
         hypothesisLength > referenceLength ? 1 : hypothesisLength == 0 ? 0 : Math.Exp(1 - (double)referenceLength / hypothesisLength);
 
-    private static string[] Tokens(string text) => text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    private static NGrams Grams(string input, string reference)
+    {
+        var words = new WordNumbers();
+        return new NGrams(words.BetweenWhiteSpace(input), words.BetweenWhiteSpace(reference), words);
+    }
 }

@@ -26,43 +26,70 @@ internal static class FuzzyRatio
 // character of b rather than a thousand table cells.
 internal static class Lcs
 {
-    public static int Length(int[] a, int[] b)
+    public static int Length(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        // A common start and end are part of a longest common subsequence; only what lies between is compared.
+        var prefix = a.CommonPrefixLength(b);
+        a = a[prefix..];
+        b = b[prefix..];
+        var suffix = 0;
+        while (suffix < a.Length && suffix < b.Length && a[^(suffix + 1)] == b[^(suffix + 1)]) suffix++;
+        a = a[..^suffix];
+        b = b[..^suffix];
+        // The work is a's length in words times b's length: the shorter one in bits.
+        return prefix + suffix + (a.Length <= b.Length ? BitParallel(a, b) : BitParallel(b, a));
+    }
+
+    private static int BitParallel(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
         if (a.Length == 0 || b.Length == 0) return 0;
         var words = (a.Length + 63) / 64;
-        // Where each symbol stands in a: bit i of its mask is set when a[i] is that symbol.
-        var masks = new Dictionary<int, ulong[]>();
+        // Each distinct symbol of a gets a row of masks, one array for all rows: bit i of its row is set when a[i] is that
+        // symbol. A table finds the row of an ASCII character (or a small word number) without hashing.
+        Span<int> asciiRow = stackalloc int[128];
+        asciiRow.Fill(-1);
+        Dictionary<int, int>? otherRows = null;
+        var rowOf = new int[a.Length];
+        var rows = 0;
         for (var i = 0; i < a.Length; i++)
         {
-            if (!masks.TryGetValue(a[i], out var mask)) masks[a[i]] = mask = new ulong[words];
-            mask[i / 64] |= 1UL << (i % 64);
+            var symbol = a[i];
+            if (symbol is >= 0 and < 128)
+            {
+                if (asciiRow[symbol] < 0) asciiRow[symbol] = rows++;
+                rowOf[i] = asciiRow[symbol];
+            }
+            else
+            {
+                otherRows ??= [];
+                if (!otherRows.TryGetValue(symbol, out var row)) otherRows[symbol] = row = rows++;
+                rowOf[i] = row;
+            }
         }
-        // A zero bit in rows marks a symbol of a that is part of the common subsequence so far.
-        var rows = new ulong[words];
-        Array.Fill(rows, ulong.MaxValue);
+        var masks = new ulong[rows * words];
+        for (var i = 0; i < a.Length; i++) masks[rowOf[i] * words + i / 64] |= 1UL << (i % 64);
+
+        // A zero bit in matched marks a symbol of a that is part of the common subsequence so far.
+        var matched = new ulong[words];
+        Array.Fill(matched, ulong.MaxValue);
         foreach (var symbol in b)
         {
-            if (!masks.TryGetValue(symbol, out var mask)) continue;
+            var row = symbol is >= 0 and < 128 ? asciiRow[symbol] : otherRows is not null && otherRows.TryGetValue(symbol, out var found) ? found : -1;
+            if (row < 0) continue;
+            var mask = masks.AsSpan(row * words, words);
             var carry = 0UL;
             for (var w = 0; w < words; w++)
             {
-                var row = rows[w];
-                var matched = row & mask[w];
-                var sum = row + matched;
+                var current = matched[w];
+                var hits = current & mask[w];
+                var sum = current + hits;
                 var withCarry = sum + carry;
-                carry = sum < row || withCarry < sum ? 1UL : 0UL;
-                rows[w] = withCarry | (row - matched);
+                carry = sum < current || withCarry < sum ? 1UL : 0UL;
+                matched[w] = withCarry | (current - hits);
             }
         }
         var length = 0;
-        for (var w = 0; w < words; w++) length += System.Numerics.BitOperations.PopCount(~rows[w]);
+        for (var w = 0; w < words; w++) length += System.Numerics.BitOperations.PopCount(~matched[w]);
         return length;
-    }
-
-    // Words as symbols: each distinct word one number.
-    public static int Length(string[] a, string[] b)
-    {
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        return Length(NGrams.Number(a, ids), NGrams.Number(b, ids));
     }
 }

@@ -1,60 +1,81 @@
+using System.Runtime.InteropServices;
+
 namespace FineTune.Evals;
 
-// The n-grams of an answer and a reference, the unit BLEU, GLEU and ROUGE-N compare. Each word is numbered once (the same
-// word the same number in both), so an n-gram is up to five numbers rather than a string joined for every position.
+// The n-grams of an answer and a reference, the unit BLEU, GLEU and ROUGE-N compare. Each word is a number (WordNumbers),
+// and each n-gram too: an n-gram is its first n − 1 words' number and its last word, so
+// order n is numbered from order n − 1 in one pass, and matches are counted in an array indexed by those numbers.
 internal sealed class NGrams
 {
     public const int LongestOrder = 5;
 
-    private readonly int[] _hypothesis;
-    private readonly int[] _reference;
+    private readonly int[] _hypothesisWords;
+    private readonly int[] _referenceWords;
+    private readonly int _distinctWords;
 
-    // The reference's n-grams not yet matched, refilled for each order (one table for all of them).
-    private readonly Dictionary<(int, int, int, int, int), int> _unmatched = [];
+    // The n-grams of the order built so far, as numbers from 1 to _distinctGrams, in both texts.
+    private int _order;
+    private int[] _hypothesisGrams = [];
+    private int[] _referenceGrams = [];
+    private int _distinctGrams;
+    private readonly Dictionary<long, int> _gramNumbers = [];
 
-    public NGrams(string[] hypothesis, string[] reference)
+    // Both texts' words numbered by the same WordNumbers.
+    public NGrams(int[] hypothesisWords, int[] referenceWords, WordNumbers words)
     {
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        _hypothesis = Number(hypothesis, ids);
-        _reference = Number(reference, ids);
+        _hypothesisWords = hypothesisWords;
+        _referenceWords = referenceWords;
+        _distinctWords = words.Count;
+        _gramNumbers.EnsureCapacity(hypothesisWords.Length + referenceWords.Length);
     }
 
-    // Each word its number in ids, a new word the next one. Numbered from 1: 0 fills the places of an n-gram shorter than
-    // the longest order.
-    public static int[] Number(string[] words, Dictionary<string, int> ids)
-    {
-        var numbers = new int[words.Length];
-        for (var i = 0; i < words.Length; i++) numbers[i] = ids.TryGetValue(words[i], out var id) ? id : ids[words[i]] = ids.Count + 1;
-        return numbers;
-    }
-
-    public int HypothesisLength => _hypothesis.Length;
-    public int ReferenceLength => _reference.Length;
+    public int HypothesisLength => _hypothesisWords.Length;
+    public int ReferenceLength => _referenceWords.Length;
 
     // Of order n: the matches (each n-gram counts as often as it appears in both), and how many n-grams each side has.
     public (int Matches, int HypothesisCount, int ReferenceCount) Compare(int n)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(n, LongestOrder);
-        var unmatched = _unmatched;
-        unmatched.Clear();
-        for (var i = 0; i + n <= _reference.Length; i++)
-        {
-            var key = Key(_reference, i, n);
-            unmatched[key] = unmatched.GetValueOrDefault(key) + 1;
-        }
+        if (n < _order) _order = 0;
+        while (_order < n) NextOrder();
+
+        var unmatched = new int[_distinctGrams + 1];
+        foreach (var gram in _referenceGrams) unmatched[gram]++;
         var matches = 0;
-        for (var i = 0; i + n <= _hypothesis.Length; i++)
+        foreach (var gram in _hypothesisGrams)
         {
-            var key = Key(_hypothesis, i, n);
-            if (unmatched.GetValueOrDefault(key) is > 0 and var left)
-            {
-                unmatched[key] = left - 1;
-                matches++;
-            }
+            if (unmatched[gram] == 0) continue;
+            unmatched[gram]--;
+            matches++;
         }
-        return (matches, Math.Max(0, _hypothesis.Length - n + 1), Math.Max(0, _reference.Length - n + 1));
+        return (matches, _hypothesisGrams.Length, _referenceGrams.Length);
     }
 
-    private static (int, int, int, int, int) Key(int[] words, int at, int n) =>
-        (words[at], n > 1 ? words[at + 1] : 0, n > 2 ? words[at + 2] : 0, n > 3 ? words[at + 3] : 0, n > 4 ? words[at + 4] : 0);
+    private void NextOrder()
+    {
+        if (_order == 0)
+        {
+            (_hypothesisGrams, _referenceGrams, _distinctGrams, _order) = (_hypothesisWords, _referenceWords, _distinctWords, 1);
+            return;
+        }
+        _gramNumbers.Clear();
+        _hypothesisGrams = Longer(_hypothesisGrams, _hypothesisWords);
+        _referenceGrams = Longer(_referenceGrams, _referenceWords);
+        _distinctGrams = _gramNumbers.Count;
+        _order++;
+    }
+
+    // The n-gram at i of the next order: this order's n-gram at i followed by the word after it.
+    private int[] Longer(int[] grams, int[] words)
+    {
+        var longer = new int[Math.Max(0, grams.Length - 1)];
+        for (var i = 0; i < longer.Length; i++)
+        {
+            ref var number = ref CollectionsMarshal.GetValueRefOrAddDefault(_gramNumbers, ((long)grams[i] << 32) | (uint)words[i + _order], out var seen);
+            if (!seen) number = _gramNumbers.Count;
+            longer[i] = number;
+        }
+        return longer;
+    }
 }

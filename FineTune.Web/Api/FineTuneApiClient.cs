@@ -323,8 +323,9 @@ public sealed class FineTuneApiClient(HttpClient http, IApiTokenSource tokenSour
         SendAsync<DatasetRecord>(HttpMethod.Post, $"{EvalRunPath(evalId, runId)}/dataset", JsonBody(request), cancellationToken);
 
     // Run a is the baseline.
-    public Task<EvalComparison> CompareEvalRunsAsync(string evalId, string runA, string runB, CancellationToken cancellationToken = default) =>
-        SendAsync<EvalComparison>(HttpMethod.Get, $"{EvalPath(evalId)}/compare?runs={Uri.EscapeDataString(runA)},{Uri.EscapeDataString(runB)}", null, cancellationToken);
+    // The baseline first.
+    public Task<EvalComparison> CompareEvalRunsAsync(string evalId, IEnumerable<string> runIds, CancellationToken cancellationToken = default) =>
+        SendAsync<EvalComparison>(HttpMethod.Get, $"{EvalPath(evalId)}/compare?runs={string.Join(',', runIds.Select(Uri.EscapeDataString))}", null, cancellationToken);
 
     // The job's fine-tuned model and its base model on its validation set (or the chosen eval); a 400 until the job has succeeded.
     public Task<JobEvaluationStarted> EvaluateJobAsync(string jobId, string? evalId, string? against = null, CancellationToken cancellationToken = default) =>

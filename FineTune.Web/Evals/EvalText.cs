@@ -37,8 +37,9 @@ public static class EvalText
 
     public static string RunLink(string evalId, string runId) => $"{EvalLink(evalId)}/runs/{Uri.EscapeDataString(runId)}";
 
-    public static string CompareLink(string evalId, string baselineRunId, string runId) =>
-        $"{EvalLink(evalId)}/compare?runs={Uri.EscapeDataString(baselineRunId)},{Uri.EscapeDataString(runId)}";
+    // The baseline first.
+    public static string CompareLink(string evalId, IEnumerable<string> runIds) =>
+        $"{EvalLink(evalId)}/compare?runs={string.Join(',', runIds.Select(Uri.EscapeDataString))}";
 
     private static string? Property(JsonElement grader, string name) =>
         grader.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

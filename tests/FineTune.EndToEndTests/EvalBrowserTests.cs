@@ -22,7 +22,7 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
     public async Task InitializeAsync() => _browser = await Browser.LaunchAsync(fixture.WebAddress, output, nameof(EvalBrowserTests));
 
     [Fact]
-    public async Task Define_an_eval_watch_a_run_grade_live_run_it_again_and_compare_the_two()
+    public async Task Define_an_eval_watch_a_run_grade_live_run_it_again_and_compare_the_runs()
     {
         var dataset = await fixture.UploadCapitalsAsync($"browser-evals-{Guid.NewGuid():N}"[..21] + ".jsonl");
         var items = File.ReadLines(AppHostFixture.Sample("capitals-train.jsonl")).Count(line => !string.IsNullOrWhiteSpace(line));
@@ -102,6 +102,33 @@ public sealed partial class EvalBrowserTests(AppHostFixture fixture, ITestOutput
         await Assertions.Expect(page.GetByTestId("compare-summary")).ToContainTextAsync("a real difference");
         await Assertions.Expect(page.GetByTestId("compare-filter")).ToContainTextAsync($"regressed ({items})");
         await Assertions.Expect(page.Locator("[data-testid=compare-item][data-change=regressed]").First).ToBeVisibleAsync();
+
+        // A third run, whole answers again: each run is compared with the baseline, and the items table shows the changes of either.
+        await page.GoToInteractivePageAsync($"/evals/{evalId}");
+        await Assertions.Expect(page.GetByTestId("run-model")).ToHaveValueAsync("gpt-4.1-mini");
+        await page.GetByTestId("run-start").ClickAsync();
+        await page.WaitForURLAsync(RunPageUrl());
+        var thirdRun = page.Url.Split('/')[^1];
+        await Assertions.Expect(page.Locator("[data-testid=run-status][data-status=completed]")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await page.GoToInteractivePageAsync($"/evals/{evalId}");
+        foreach (var run in new[] { firstRun, secondRun, thirdRun })
+        {
+            await page.Locator($"[data-testid=eval-run-row][data-run-id='{run}'] input[type=checkbox]").CheckAsync(new() { Force = true });
+        }
+        await page.GetByTestId("compare-runs").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains($"/compare?runs={firstRun},{secondRun},{thirdRun}", StringComparison.Ordinal));
+
+        var againstB = page.Locator("[data-testid=compare-result][data-label=B]");
+        var againstC = page.Locator("[data-testid=compare-result][data-label=C]");
+        await Assertions.Expect(againstB.GetByTestId("compare-regressed")).ToHaveTextAsync($"{items} regressed");
+        await Assertions.Expect(againstB.GetByTestId("compare-summary")).ToContainTextAsync("after Holm's correction for 2 runs, a real difference");
+        await Assertions.Expect(againstC.GetByTestId("compare-unchanged")).ToHaveTextAsync($"{items} unchanged");
+        await Assertions.Expect(againstC.GetByTestId("compare-summary")).ToContainTextAsync($"C passes as many of {items} items as A");
+        await Assertions.Expect(page.GetByTestId("compare-filter")).ToContainTextAsync($"regressed ({items})");
+        await page.GetByTestId("compare-changes-of").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "C against A" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("compare-filter")).ToContainTextAsync($"unchanged ({items})");
+        await Assertions.Expect(page.Locator("[data-testid=compare-item][data-change=unchanged]").First).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -34,6 +34,26 @@ public sealed class MultiGraderTests
         Assert.False(grades[2].Passed);
     }
 
+    // "record or sentence": the answer is a sentence, so the record sub-grader fails, and the multi, the item's one testing
+    // criterion, passes. The item passes on its top-level graders alone.
+    [Fact]
+    public async Task An_item_passes_on_its_top_level_graders_and_a_failing_sub_grader_only_feeds_the_formula()
+    {
+        const string RecordOrSentence = """
+            [{"type":"multi","name":"format","calculate_output":"max(record, sentence)","pass_threshold":1,
+              "graders":{"record":{"type":"regex","pattern":"^\\{"},"sentence":{"type":"regex","pattern":"\\.$"}}},
+             {"type":"string_check","name":"exact","input":"{{ sample.output_text }}","reference":"Paris.","operation":"eq"}]
+            """;
+
+        var grades = await Grading.Run(RecordOrSentence, "{}", "Paris.");
+
+        Assert.Equal([("format.record", "format", false), ("format.sentence", "format", true), ("format", null, true), ("exact", null, true)],
+            grades.Select(g => (g.Name, g.PartOf, g.Passed)));
+        Assert.True(EvalGrade.ItemPassed(grades));
+        Assert.False(EvalGrade.ItemPassed(await Grading.Run(RecordOrSentence, "{}", "Lyon.")));
+        Assert.Null(EvalGrade.ItemPassed([.. grades, new EvalGrade("judge", 0, false, Error: "the judge did not answer")]));
+    }
+
     [Fact]
     public async Task A_sub_grader_error_makes_the_multi_an_error()
     {

@@ -79,4 +79,37 @@ public sealed class RunComparisonTests
 
         Assert.Equal((0.25, 0.25, 0.25), (comparison.MeanScoreDifference, comparison.ConfidenceLow, comparison.ConfidenceHigh));
     }
+    [Fact]
+    public void Several_runs_are_each_compared_with_the_baseline_and_Holm_adjusted()
+    {
+        // Raw p-values as above: B 0.0093553…, C 0.7265625, D 0.25. Holm over 3: the smallest × 3 = 0.0280659…, the next × 2 = 0.5,
+        // the largest × 1 = 0.7265625 (none below the one before it).
+        List<PairedOutcome> b = [.. Repeat(20, false, true), .. Repeat(6, true, false), .. Repeat(60, true, true), .. Repeat(34, false, false)];
+        List<PairedOutcome> c = [.. Repeat(5, false, true), .. Repeat(3, true, false), .. Repeat(12, true, true)];
+        List<PairedOutcome> d = [.. Repeat(3, false, true), .. Repeat(1, false, false)];
+
+        var comparisons = RunComparison.CompareEach([b, c, d]);
+
+        Assert.Equal(["B", "C", "D"], comparisons.Select(comparison => comparison.Label));
+        Assert.Equal(3 * 0.009355306625366211, comparisons[0].AdjustedPValue, 14);
+        Assert.Equal(0.7265625, comparisons[1].AdjustedPValue, 14);
+        Assert.Equal(0.5, comparisons[2].AdjustedPValue, 14);
+        Assert.Equal(0.25, comparisons[2].PValue, 14);
+        Assert.StartsWith("B passes 14 more of 120 items (20 improved, 6 regressed); p = 0.0094, p = 0.028 after Holm's correction for 3 runs, a real difference.",
+            comparisons[0].Summary, StringComparison.Ordinal);
+        Assert.StartsWith("D passes 3 more of 4 items (3 improved, 0 regressed); p = 0.25, p = 0.5 after Holm's correction for 3 runs, which could be chance.",
+            comparisons[2].Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_difference_real_alone_can_be_chance_among_several()
+    {
+        // 6 improved, 0 regressed: p = 2/2^6 = 0.03125, real on its own. Two such runs: Holm gives 2 × 0.03125 = 0.0625 to both.
+        List<PairedOutcome> sixBetter = [.. Repeat(6, false, true)];
+
+        Assert.Contains("a real difference", RunComparison.Compare(sixBetter).Summary, StringComparison.Ordinal);
+        var both = RunComparison.CompareEach([sixBetter, sixBetter]);
+        Assert.All(both, comparison => Assert.Equal(0.0625, comparison.AdjustedPValue, 14));
+        Assert.All(both, comparison => Assert.Contains("which could be chance", comparison.Summary, StringComparison.Ordinal));
+    }
 }

@@ -60,6 +60,15 @@ public sealed class TextGraderTests
             Assert.Equal(expected, (await Similarity("fuzzy_match", answer, reference)).Score, 12);
         }
 
+        // A shared start and end, which are counted without comparing them bit by bit.
+        var (start, end) = (Text(70), Text(40));
+        foreach (var (first, second) in new[] { (0, 3), (90, 20), (5, 5) })
+        {
+            var (answer, reference) = (start + Text(first) + end, start + Text(second) + end);
+            var (a, b) = (CodePoints(answer), CodePoints(reference));
+            Assert.Equal(2.0 * TextbookLcs(a, b) / (a.Length + b.Length), (await Similarity("fuzzy_match", answer, reference)).Score, 12);
+        }
+
         string Words(int count) => string.Join(' ', Enumerable.Range(0, count).Select(_ => $"w{random.Next(12)}"));
         var (longAnswer, longReference) = (Words(150), Words(90));
         var (x, y) = (longAnswer.Split(' '), longReference.Split(' '));
@@ -117,6 +126,33 @@ public sealed class TextGraderTests
         Assert.Equal(16.0 / 17, (await Similarity("rouge_l", Hypothesis, Reference)).Score, 12);
         // rouge-score lowercases and splits on anything but a-z and 0-9.
         Assert.Equal(1, (await Similarity("rouge_1", "Hello, WORLD!", "hello world")).Score, 12);
+    }
+
+    // Each n-gram matches as often as it appears in both texts; checked against n-grams joined into strings and counted, on
+    // texts of few distinct words (many repeated n-grams), long enough to need the tokenizer's longer buffer.
+    [Fact]
+    public async Task Rouge_n_counts_every_order_as_joined_n_grams_do()
+    {
+        var random = new Random(11);
+        string[] vocabulary = ["Ünïcode", "the", "The", "fox,", "fox", "42", "jumps!", "dog"];
+        string Words(int count) => string.Join(random.Next(2) == 0 ? " " : " - ", Enumerable.Range(0, count).Select(_ => vocabulary[random.Next(vocabulary.Length)]));
+        static string[] Tokens(string text) =>
+            System.Text.RegularExpressions.Regex.Replace(text.ToLowerInvariant(), "[^a-z0-9]+", " ").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        static List<string> Grams(string[] tokens, int n) => [.. Enumerable.Range(0, Math.Max(0, tokens.Length - n + 1)).Select(i => string.Join('|', tokens[i..(i + n)]))];
+
+        foreach (var (first, second) in new[] { (120, 90), (3, 40), (1, 1) })
+        {
+            var (answer, reference) = (Words(first), Words(second));
+            for (var n = 1; n <= 5; n++)
+            {
+                var (predicted, target) = (Grams(Tokens(answer), n), Grams(Tokens(reference), n));
+                var overlap = predicted.GroupBy(gram => gram).Sum(group => Math.Min(group.Count(), target.Count(gram => gram == group.Key)));
+                var (precision, recall) = ((double)overlap / Math.Max(predicted.Count, 1), (double)overlap / Math.Max(target.Count, 1));
+                var expected = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
+
+                Assert.Equal(expected, (await Similarity($"rouge_{n}", answer, reference)).Score, 12);
+            }
+        }
     }
 
     [Fact]

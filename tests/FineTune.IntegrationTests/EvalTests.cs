@@ -44,6 +44,23 @@ public sealed class EvalTests(FineTuneStack<GarnetRedisServer> stack) : IClassFi
         Assert.True(comparison.Improved > comparison.Regressed + 15, comparison.Summary);
         Assert.True(comparison.PValue < 0.001, comparison.Summary);
         Assert.Contains($"{comparison.Improved - comparison.Regressed} more", comparison.Summary);
+        Assert.Equal(tunedRun.Id, Assert.Single(comparison.Comparisons).RunId);
+
+        // A third run: each run is compared with the baseline, and the p-values are corrected for comparing two.
+        var baseAgain = await RunToEndAsync(api, eval.Id, "gpt-4.1-mini");
+        var three = (await api.GetFromJsonAsync<EvalComparison>(
+            $"/api/evals/{eval.Id}/compare?runs={baseRun.Id},{tunedRun.Id},{baseAgain.Id}", FineTuneJson.Options))!;
+        Assert.Equal([baseRun.Id, tunedRun.Id, baseAgain.Id], three.Runs.Select(run => run.Id));
+        Assert.Equal([(tunedRun.Id, "B"), (baseAgain.Id, "C")], three.Comparisons.Select(c => (c.RunId, c.Label)));
+        Assert.Equal((comparison.Improved, comparison.Summary.Split(';')[0]), (three.Improved, three.Summary.Split(';')[0]));
+        Assert.All(three.Comparisons, c => Assert.InRange(c.AdjustedPValue, c.PValue, 1));
+        Assert.True(three.Comparisons[0].AdjustedPValue < 0.002, three.Comparisons[0].Summary);
+        Assert.Contains("after Holm's correction for 2 runs, a real difference", three.Comparisons[0].Summary);
+        Assert.StartsWith("C passes", three.Comparisons[1].Summary);
+
+        var one = await api.GetAsync($"/api/evals/{eval.Id}/compare?runs={baseRun.Id}");
+        Assert.Equal(HttpStatusCode.BadRequest, one.StatusCode);
+        Assert.Contains("the baseline and 1 to 7 runs compared with it", await one.Content.ReadAsStringAsync());
     }
 
     [Fact]
