@@ -9,6 +9,7 @@ using FineTune.Worker.Polling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace FineTune.IntegrationTests;
@@ -16,7 +17,8 @@ namespace FineTune.IntegrationTests;
 // What the Aspire dashboard shows of a job: the Worker's JobPoller and the Web's LiveUpdateRelay, each with the services
 // of its own process (its own Redis connection), run here in one process against a real Garnet and a LocalProvider, so
 // one ActivityListener sees both sides of Redis: a poll, its publish, the relay and the send are one trace, linked only
-// by the traceparent inside the published update. The job's run yields the Worker's and the Web's named metrics.
+// by the traceparent inside the published update. The job's run yields the Worker's and the Web's named metrics, and the
+// poller's logs carry the job and its workspace as scopes.
 public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
@@ -25,9 +27,11 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
 
     private readonly string _directory = Directory.CreateTempSubdirectory("finetune-telemetry-").FullName;
     private readonly Channel<Activity> _spans = Channel.CreateUnbounded<Activity>();
+    private readonly List<Activity> _ended = [];
     private readonly ConcurrentQueue<(string Name, double Value, Dictionary<string, object?> Tags)> _measurements = new();
     private readonly ActivityListener _activities;
     private readonly MeterListener _meters = new();
+    private readonly ScopedLogs _workerLogs = new();
     private ServiceProcess _provider = null!;
     private IHost _worker = null!;
     private IHost _web = null!;
@@ -82,16 +86,25 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_job_s_poll_publish_relay_and_send_are_one_trace_and_its_run_yields_the_named_metrics()
+    public async Task A_job_s_poll_publish_relay_and_send_are_one_trace_its_run_yields_the_named_metrics_and_its_logs_carry_scopes()
     {
         var redis = _worker.Services.GetRequiredService<IConnectionMultiplexer>();
         var job = await CreateOnProviderAsync();
-        // Another Worker holds the job at first; this one takes it over once that lease runs out.
-        Assert.True(await new JobLease(redis).TryAcquireAsync(JobId, "another-worker", TimeSpan.FromSeconds(2)));
+        // Another Worker holds the job at first; this one takes it over once that one lets go.
+        var lease = new JobLease(redis);
+        Assert.True(await lease.TryAcquireAsync(JobId, "another-worker", TimeSpan.FromMinutes(1)));
         _web.Services.GetRequiredService<LocalJoins>().Add(JobId, Joined);
         await new JobStore(redis).SaveAsync(job);
+        await UntilEndedAsync(ended => ended.FirstOrDefault(IsPollOfTheJob), "a poll of the job held elsewhere");
+        await lease.ReleaseAsync(JobId, "another-worker");
 
-        var trace = await FirstRelayedPollWithEventsAsync();
+        var trace = await UntilEndedAsync(ended => (
+            from poll in ended.Where(s => IsPollOfTheJob(s) && s.GetTagItem("finetune.job.new_events") is int and > 0)
+            from publish in ended.Where(s => s.OperationName == "job.publish" && s.TraceId == poll.TraceId)
+            from relay in ended.Where(s => s.OperationName == "job.relay" && Equals(s.GetTagItem("finetune.update.id"), JobId) && s.TraceId == poll.TraceId)
+            from send in ended.Where(s => s.OperationName == "job.send" && s.TraceId == poll.TraceId)
+            select new { Poll = poll, Publish = publish, Relay = relay, Send = send }).FirstOrDefault(),
+            "a poll that stored new events, published, relayed and sent in one trace");
 
         Assert.Equal(job.ProviderJobId, trace.Poll.GetTagItem("finetune.job.provider_job_id"));
         Assert.All([trace.Publish, trace.Relay, trace.Send], span => Assert.Equal(trace.Poll.TraceId, span.TraceId));
@@ -112,34 +125,28 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
         Assert.NotEmpty(Measured("finetune.worker.jobs.active"));
         Assert.All(Measured("finetune.web.relay.delay"), m => Assert.True(m.Value >= 0));
         Assert.NotEmpty(Measured("finetune.web.relay.delay"));
+
+        var finishedLog = Assert.Single(_workerLogs.Logged, log => log.Message == $"Job {JobId} is {JobStatus.Succeeded}");
+        Assert.Equal((JobId, "ws_telemetry"), (finishedLog.Scopes["JobId"], finishedLog.Scopes["WorkspaceId"]));
     }
 
-    // Reads the spans as they end until one of this job's polls that stored new events has its publish, relay and send ended too.
-    private async Task<(Activity Poll, Activity Publish, Activity Relay, Activity Send)> FirstRelayedPollWithEventsAsync()
+    private static bool IsPollOfTheJob(Activity span) => span.OperationName == "job.poll" && Equals(span.GetTagItem("finetune.job.id"), JobId);
+
+    // Reads the spans as they end until find finds something in all those ended so far.
+    private async Task<T> UntilEndedAsync<T>(Func<List<Activity>, T?> find, string what) where T : class
     {
         using var timeout = new CancellationTokenSource(Deadline);
-        var ended = new List<Activity>();
         try
         {
-            await foreach (var span in _spans.Reader.ReadAllAsync(timeout.Token))
-            {
-                ended.Add(span);
-                var found =
-                    from poll in ended.Where(s => s.OperationName == "job.poll" && Equals(s.GetTagItem("finetune.job.id"), JobId)
-                        && s.GetTagItem("finetune.job.new_events") is int and > 0)
-                    from publish in ended.Where(s => s.OperationName == "job.publish" && s.TraceId == poll.TraceId)
-                    from relay in ended.Where(s => s.OperationName == "job.relay" && Equals(s.GetTagItem("finetune.update.id"), JobId) && s.TraceId == poll.TraceId)
-                    from send in ended.Where(s => s.OperationName == "job.send" && s.TraceId == poll.TraceId)
-                    select (Poll: poll, Publish: publish, Relay: relay, Send: send);
-                if (found.FirstOrDefault() is { Poll: not null } trace) return trace;
-            }
+            while (find(_ended) is null) _ended.Add(await _spans.Reader.ReadAsync(timeout.Token));
+            return find(_ended)!;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
+            var seen = string.Join("\n", _ended.Select(s => $"{s.OperationName}: trace {s.TraceId}, span {s.SpanId}, parent {s.ParentSpanId}"));
+            Assert.Fail($"No {what} within {Deadline}. Spans ended:\n{seen}");
+            throw;
         }
-        var seen = string.Join("\n", ended.Select(s => $"{s.OperationName}: trace {s.TraceId}, span {s.SpanId}, parent {s.ParentSpanId}"));
-        Assert.Fail($"No poll of {JobId} with new events was published, relayed and sent in one trace within {Deadline}. Spans ended:\n{seen}");
-        return default;
     }
 
     private async Task<FineTuneJob> CreateOnProviderAsync()
@@ -173,6 +180,7 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
         builder.Configuration["FineTune:Worker:PollInterval"] = "00:00:00.200";
         builder.Configuration["FineTune:Worker:SlowPollInterval"] = "00:00:00.500";
         builder.AddWorkerServices();
+        builder.Logging.AddProvider(_workerLogs);
         builder.Services.RemoveAll<IHostedService>();
         builder.Services.AddHostedService<JobPoller>();
         var host = builder.Build();
@@ -201,4 +209,37 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
         _measurements.Where(m => m.Name == name).ToList();
 
     private double Sum(string name) => Measured(name).Sum(m => m.Value);
+
+    // Every log with the values of the scopes it was written in.
+    private sealed class ScopedLogs : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+        public ConcurrentQueue<(string Message, Dictionary<string, object?> Scopes)> Logged { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ScopedLogs logs) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => logs._scopes.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var scopes = new Dictionary<string, object?>();
+                logs._scopes.ForEachScope((scope, values) =>
+                {
+                    if (scope is IEnumerable<KeyValuePair<string, object>> pairs) foreach (var (key, value) in pairs) values[key] = value;
+                }, scopes);
+                logs.Logged.Enqueue((formatter(state, exception), scopes));
+            }
+        }
+    }
 }
