@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using FineTune.Api.Telemetry;
 
 namespace FineTune.Api.Datasets;
 
@@ -11,7 +13,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
 
     public ModelCatalog Catalog => catalog;
 
-    public DatasetCheckOptions CheckOptions(string? model, string? method) => new() { Model = model, Method = method, Catalog = catalog };
+    private DatasetCheckOptions CheckOptions(string? model, string? method) => new() { Model = model, Method = method, Catalog = catalog };
 
     public async Task<DatasetRecord> CreateAsync(Stream content, string name, string workspaceId, string userId, string? model, string? method,
         DatasetProvenance? provenance, CancellationToken cancellationToken)
@@ -53,11 +55,28 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
             conversion with { FromDetected = detected, SkippedLines = conversion.SkippedLines.Take(MaxListedImportLines).ToList() });
     }
 
+    // Every dataset check goes through here: a span with what was found, and the checks' count, bytes and time.
+    public async Task<DatasetReport> ValidateAsync(Stream content, string? model, string? method, CancellationToken cancellationToken)
+    {
+        using var activity = ApiTelemetry.Source.StartActivity("dataset.check");
+        var started = Stopwatch.GetTimestamp();
+        var report = await DatasetValidator.ValidateAsync(content, CheckOptions(model, method), cancellationToken);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        activity?.SetTag("finetune.dataset.bytes", report.Stats.Bytes)
+            .SetTag("finetune.dataset.examples", report.ExampleCount)
+            .SetTag("finetune.dataset.tokens", report.Tokens?.Total)
+            .SetTag("finetune.dataset.valid", report.Valid);
+        ApiTelemetry.DatasetsChecked.Add(1);
+        ApiTelemetry.DatasetBytesChecked.Add(report.Stats.Bytes);
+        ApiTelemetry.DatasetCheckDuration.Record(seconds);
+        return report;
+    }
+
     // The stored file checked again, for another model or method; nothing is stored.
     public async Task<DatasetReport> CheckAsync(DatasetRecord dataset, string? model, string? method, CancellationToken cancellationToken)
     {
         await using var content = blobs.OpenRead(dataset.Sha256);
-        return await DatasetValidator.ValidateAsync(content, CheckOptions(model, method), cancellationToken);
+        return await ValidateAsync(content, model, method, cancellationToken);
     }
 
     // The dataset's report for a training method: the stored one when it was made for that method (given or
@@ -161,7 +180,7 @@ public sealed class DatasetVersions(BlobStore blobs, DatasetStore datasets, Mode
         DatasetReport report;
         await using (var stored = blobs.OpenRead(blob.Sha256))
         {
-            report = await DatasetValidator.ValidateAsync(stored, CheckOptions(model, method), cancellationToken);
+            report = await ValidateAsync(stored, model, method, cancellationToken);
         }
 
         var dataset = new DatasetRecord(

@@ -87,7 +87,7 @@ public static class DatasetsApi
         if ((UnknownModel(services.Versions.Catalog, model) ?? UnknownMethod(method)) is { } unknown) return unknown;
         var upload = await OpenUploadAsync(request, cancellationToken);
         if (upload is null) return NoFile();
-        return TypedResults.Ok(await DatasetValidator.ValidateAsync(upload.Content, services.Versions.CheckOptions(model, method), cancellationToken));
+        return TypedResults.Ok(await services.Versions.ValidateAsync(upload.Content, model, method, cancellationToken));
     }
 
     // A dataset route's workspace is the dataset's own.

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using FineTune.Api.Accounts;
 using FineTune.Api.Audit;
 using FineTune.Api.Datasets;
+using FineTune.Api.Telemetry;
 
 namespace FineTune.Api.Jobs;
 
@@ -23,6 +24,20 @@ public sealed class JobCreator(
 {
     // rerunOf: the job this one runs again (JobReruns), kept on the new job; null for a new job.
     public async Task<JobOutcome> CreateAsync(
+        CreateJobRequest request, string? rerunOf, string? idempotencyKey, ClaimsPrincipal user, string workspaceId, CancellationToken cancellationToken)
+    {
+        var outcome = await DecideAsync(request, rerunOf, idempotencyKey, user, workspaceId, cancellationToken);
+        var name = outcome switch
+        {
+            JobOutcome.Succeeded created => created.Job.Status,
+            JobOutcome.DoesNotFitMethod => "does_not_fit_method",
+            _ => "refused",
+        };
+        ApiTelemetry.JobsCreated.Add(1, new KeyValuePair<string, object?>("outcome", name));
+        return outcome;
+    }
+
+    private async Task<JobOutcome> DecideAsync(
         CreateJobRequest request, string? rerunOf, string? idempotencyKey, ClaimsPrincipal user, string workspaceId, CancellationToken cancellationToken)
     {
         var training = await datasets.GetInWorkspaceAsync(request.TrainingDatasetId, workspaceId);
@@ -69,6 +84,7 @@ public sealed class JobCreator(
         var (charge, overBudget) = await budgets.TryChargeAsync(workspaceId, request.Model, estimate.TrainedTokens, estimate.Cost);
         if (charge is null)
         {
+            ApiTelemetry.BudgetRefusals.Add(1);
             var pending = job with { Approval = new JobApproval(overBudget!, user.UserId(), job.CreatedAt, estimate.TrainedTokens, estimate.Cost) };
             await jobs.SaveAndPublishAsync(pending);
             await audit.RecordAsync(workspaceId, user, AuditAction.JobPendingApproval, "job", pending.Id, pending.AuditName(), overBudget);

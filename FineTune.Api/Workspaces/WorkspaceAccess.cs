@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using FineTune.Api.Accounts;
 
@@ -46,7 +47,7 @@ public static class WorkspaceAuthorization
         {
             var access = context.HttpContext.RequestServices.GetRequiredService<WorkspaceAccess>();
             var scope = await access.CurrentAsync(context.HttpContext);
-            return Deny(scope.Role, role) ?? await next(context);
+            return Deny(scope.Role, role) ?? await InWorkspaceAsync(context, next, scope.Id);
         });
 
     // workspaceOf finds the workspace of the thing the route value names, or null when there is no such thing.
@@ -60,8 +61,17 @@ public static class WorkspaceAuthorization
             var workspaceId = id is null ? null : await workspaceOf(http.RequestServices.GetRequiredService<TStore>(), id);
             if (workspaceId is null) return TypedResults.NotFound();
             var actual = await http.RequestServices.GetRequiredService<WorkspaceAccess>().RoleAsync(http.User, workspaceId);
-            return Deny(actual, role) ?? await next(context);
+            return Deny(actual, role) ?? await InWorkspaceAsync(context, next, workspaceId);
         });
+
+    // The handler's logs carry the workspace (a log scope) and so does its request span, so the dashboard filters by it.
+    private static async ValueTask<object?> InWorkspaceAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, string workspaceId)
+    {
+        Activity.Current?.SetTag("finetune.workspace.id", workspaceId);
+        var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WorkspaceAuthorization));
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = workspaceId });
+        return await next(context);
+    }
 
     private static IResult? Deny(WorkspaceRole? actual, WorkspaceRole needed) => actual switch
     {

@@ -89,7 +89,7 @@ public sealed record EvalItemResult(
 public sealed record EvalItemPage(int Total, IReadOnlyList<EvalItemResult> Items);
 
 // What the Worker publishes as a run goes: its new figures and the items graded since the last update.
-public sealed record EvalRunUpdate(EvalRun Run, IReadOnlyList<EvalItemResult> NewItems);
+public sealed record EvalRunUpdate(EvalRun Run, IReadOnlyList<EvalItemResult> NewItems) : PublishedUpdate;
 
 // What "evaluate against the base model" started on a finished job.
 public sealed record JobEvaluationStarted(string EvalId, string BaseRunId, string FineTunedRunId, string CompareUrl);

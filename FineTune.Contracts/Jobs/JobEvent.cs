@@ -19,4 +19,4 @@ public sealed record JobEventPage(IReadOnlyList<JobEvent> Data, bool HasMore);
 // What the Worker (or the Api) publishes after it stored new state of a job. LastSequence is how far the
 // job's stored history reached when it was published: a consumer holding less lost an update, and reads
 // the events after its last one from the Api (GET /api/jobs/{id}/events?after=ID).
-public sealed record JobUpdate(FineTuneJob Job, IReadOnlyList<JobEvent> NewEvents, long LastSequence);
+public sealed record JobUpdate(FineTuneJob Job, IReadOnlyList<JobEvent> NewEvents, long LastSequence) : PublishedUpdate;

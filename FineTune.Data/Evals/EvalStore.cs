@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace FineTune.Data;
@@ -109,5 +110,9 @@ public sealed class EvalStore(IConnectionMultiplexer redis)
     }
 
     private async Task PublishAsync(EvalRun run, IReadOnlyList<EvalItemResult> newItems) =>
-        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannels.EvalRunUpdates), FineTuneJson.Serialize(new EvalRunUpdate(run, newItems)));
+        await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisChannels.EvalRunUpdates), FineTuneJson.Serialize(new EvalRunUpdate(run, newItems)
+        {
+            Traceparent = Activity.Current?.Id,
+            PublishedAt = DateTimeOffset.UtcNow,
+        }));
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace FineTune.Data;
@@ -71,7 +72,11 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     {
         var lastSequence = await Db.ListLengthAsync(RedisKeys.JobEvents(job.Id));
         await redis.GetSubscriber().PublishAsync(
-            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents, lastSequence)));
+            RedisChannel.Literal(RedisChannels.JobUpdates), FineTuneJson.Serialize(new JobUpdate(job, newEvents, lastSequence)
+            {
+                Traceparent = Activity.Current?.Id,
+                PublishedAt = DateTimeOffset.UtcNow,
+            }));
     }
 
     // The job a user's Idempotency-Key stands for (for a day): jobId when the key is new, else the id it

@@ -1,4 +1,5 @@
 using FineTune.Web.Api;
+using FineTune.Web.Telemetry;
 using FineTune.Web.Workspaces;
 
 namespace FineTune.Web.Jobs;
@@ -69,6 +70,10 @@ public sealed class JobPageState(
         if (_feed is not null)
         {
             await _feed.DisposeAsync();
+        }
+        else
+        {
+            WebTelemetry.OpenJobPages.Add(1);
         }
         Job = null;
         Events = [];
@@ -272,6 +277,8 @@ public sealed class JobPageState(
         if (_feed is not null)
         {
             await _feed.DisposeAsync();
+            _feed = null;
+            WebTelemetry.OpenJobPages.Add(-1);
         }
     }
 }

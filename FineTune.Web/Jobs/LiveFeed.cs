@@ -1,4 +1,5 @@
 using FineTune.Web.Api;
+using FineTune.Web.Telemetry;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -61,7 +62,7 @@ public abstract class LiveFeed<TUpdate>(IApiTokenSource token, Uri hubUrl, ILogg
             .AddJsonProtocol(options => options.PayloadSerializerOptions = new(FineTuneJson.Options))
             .Build();
         _connection.On<TUpdate>(updateMethod, OnUpdateAsync);
-        _connection.On<string>(JobsHubContract.CatchUp, caughtUpId => caughtUpId == _id ? CatchUpAsync(CancellationToken.None) : Task.CompletedTask);
+        _connection.On<string>(JobsHubContract.CatchUp, caughtUpId => caughtUpId == _id ? RefillGapAsync() : Task.CompletedTask);
         _connection.Reconnecting += OnReconnectingAsync;
         _connection.Reconnected += OnReconnectedAsync;
         _connection.Closed += OnClosedAsync;
@@ -132,10 +133,16 @@ public abstract class LiveFeed<TUpdate>(IApiTokenSource token, Uri hubUrl, ILogg
         if (behind)
         {
             // An earlier update never came; the Api has what it carried.
-            await CatchUpAsync(CancellationToken.None);
+            await RefillGapAsync();
             return;
         }
         await NotifyAsync();
+    }
+
+    private Task RefillGapAsync()
+    {
+        WebTelemetry.GapRefills.Add(1);
+        return CatchUpAsync(CancellationToken.None);
     }
 
     // Holds live updates from here until the catch-up after the reconnect, which reads what this connection
@@ -152,6 +159,7 @@ public abstract class LiveFeed<TUpdate>(IApiTokenSource token, Uri hubUrl, ILogg
 
     private async Task OnReconnectedAsync(string? connectionId)
     {
+        WebTelemetry.Reconnects.Add(1);
         try
         {
             // Groups belong to a connection; the reconnected one must join again.

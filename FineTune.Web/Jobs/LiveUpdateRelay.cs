@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using FineTune.Web.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 
@@ -11,6 +13,7 @@ namespace FineTune.Web.Jobs;
 // directly (RedisHubLifetimeManager skips the bus for local connections).
 // Pub/sub delivers a message only to those subscribed at that moment: when the subscription comes back after
 // a drop, the relay asks its connections to catch up from the Api, as what was published meanwhile is gone.
+// Each relay continues the publisher's trace (the update's traceparent), so a job's poll, publish, relay and send are one trace.
 public sealed class LiveUpdateRelay(
     IConnectionMultiplexer redis,
     IHubContext<JobsHub> hub,
@@ -32,8 +35,8 @@ public sealed class LiveUpdateRelay(
         try
         {
             await Task.WhenAll(
-                RelayAllAsync<JobUpdate>(jobs, JobsHubContract.JobUpdated, update => update.Job.Id, stoppingToken),
-                RelayAllAsync<EvalRunUpdate>(runs, JobsHubContract.EvalRunUpdated, update => update.Run.Id, stoppingToken));
+                RelayAllAsync<JobUpdate>(jobs, "job", JobsHubContract.JobUpdated, update => update.Job.Id, stoppingToken),
+                RelayAllAsync<EvalRunUpdate>(runs, "eval_run", JobsHubContract.EvalRunUpdated, update => update.Run.Id, stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -101,15 +104,18 @@ public sealed class LiveUpdateRelay(
         }
     }
 
-    private async Task RelayAllAsync<T>(ChannelMessageQueue queue, string method, Func<T, string> idOf, CancellationToken cancellationToken)
+    // kind names the spans: "job.relay" and "job.send", "eval_run.relay" and "eval_run.send".
+    private async Task RelayAllAsync<T>(ChannelMessageQueue queue, string kind, string method, Func<T, string> idOf, CancellationToken cancellationToken)
+        where T : PublishedUpdate
     {
         await foreach (var message in queue.WithCancellation(cancellationToken))
         {
-            await RelayAsync(message.Message, method, idOf, cancellationToken);
+            await RelayAsync(message.Message, kind, method, idOf, cancellationToken);
         }
     }
 
-    private async Task RelayAsync<T>(RedisValue message, string method, Func<T, string> idOf, CancellationToken cancellationToken)
+    private async Task RelayAsync<T>(RedisValue message, string kind, string method, Func<T, string> idOf, CancellationToken cancellationToken)
+        where T : PublishedUpdate
     {
         T update;
         try
@@ -123,15 +129,23 @@ public sealed class LiveUpdateRelay(
         }
 
         var id = idOf(update);
+        // Without a traceparent (an older publisher) the relay starts a trace of its own.
+        ActivityContext.TryParse(update.Traceparent, null, isRemote: true, out var published);
+        using var relay = WebTelemetry.Source.StartActivity($"{kind}.relay", ActivityKind.Consumer, published)?.SetTag("finetune.update.id", id);
         try
         {
             var connections = local.Of(id);
             if (connections.Count == 0) return;
-            await Task.WhenAll(connections.Select(connection => hub.Clients.Client(connection).SendAsync(method, update, cancellationToken)));
+            using (WebTelemetry.Source.StartActivity($"{kind}.send")?.SetTag("finetune.update.connections", connections.Count))
+            {
+                await Task.WhenAll(connections.Select(connection => hub.Clients.Client(connection).SendAsync(method, update, cancellationToken)));
+            }
+            if (update.PublishedAt is { } publishedAt) WebTelemetry.RelayDelay.Record((DateTimeOffset.UtcNow - publishedAt).TotalSeconds);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A lost update is recovered by the page's refill from the Api; never stop relaying.
+            relay?.SetStatus(ActivityStatusCode.Error, ex.Message);
             logger.LogWarning(ex, "Could not relay an update of {Id}", id);
         }
     }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using FineTune.Evals;
 using FineTune.Worker.Polling;
+using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Evals;
@@ -56,6 +57,8 @@ public sealed partial class EvalRunner(
 
     private async Task RunHeldAsync(string runId, CancellationToken stoppingToken)
     {
+        using var activity = WorkerTelemetry.Source.StartActivity("eval.run")?.SetTag(WorkerTelemetry.EvalRunIdTag, runId);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["EvalRunId"] = runId });
         try
         {
             await RunAsync(runId, stoppingToken);
@@ -66,6 +69,7 @@ public sealed partial class EvalRunner(
         catch (Exception e)
         {
             // The lease runs out and this or another Worker tries the run again from the items stored.
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             LogRunFailed(runId, e.GetType().Name, e.Message);
         }
         finally
@@ -77,6 +81,7 @@ public sealed partial class EvalRunner(
     private async Task RunAsync(string runId, CancellationToken stoppingToken)
     {
         if (await evals.GetRunAsync(runId) is not { } run || EvalRunStatus.IsFinished(run.Status)) return;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = run.WorkspaceId });
         if (await evals.GetAsync(run.EvalId) is not { } eval)
         {
             await FinishAsync(run with { Error = "The eval was deleted." }, EvalRunStatus.Failed, []);
@@ -174,6 +179,7 @@ public sealed partial class EvalRunner(
     private async Task<EvalItemResult> AnswerAndGradeAsync(
         EvalRun run, EvalItem item, FineTuningProvider provider, GraderSet graders, IEvalModels models, CancellationToken cancellationToken)
     {
+        using var activity = WorkerTelemetry.Source.StartActivity("eval.item")?.SetTag("finetune.eval_item.line", item.Line);
         var prompt = item.PromptWith(run.SystemPrompt).Select(message => new ChatTurn(message.Role, message.Content)).ToList();
         var started = Stopwatch.GetTimestamp();
         ChatAnswer answer;

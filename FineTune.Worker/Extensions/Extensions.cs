@@ -3,6 +3,7 @@ using FineTune.Worker.Launching;
 using FineTune.Worker.Models;
 using FineTune.Worker.Notifications;
 using FineTune.Worker.Polling;
+using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Extensions;
@@ -32,7 +33,7 @@ public static class Extensions
             {
                 options.MaxRetries = 0;
                 options.NetworkTimeout = worker.RequestTimeout;
-                return new FineTuningProvider(options, http, [new RequestBudgetPolicy(budgets.For(connectionId))]);
+                return new FineTuningProvider(options, http, [new RequestBudgetPolicy(budgets.For(connectionId)), new ProviderRequestTiming()]);
             };
         });
         // Workspace connections and webhooks are addresses users gave: only public ones, or what the operator allows.

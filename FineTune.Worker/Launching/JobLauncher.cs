@@ -1,5 +1,6 @@
 using System.ClientModel;
 using FineTune.Worker.Polling;
+using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Launching;
@@ -26,6 +27,7 @@ public sealed partial class JobLauncher(
     // stands when this Worker lets go of it (launched, failed or cancelled), or null when the lease went elsewhere.
     public async Task<FineTuneJob?> LaunchAsync(FineTuneJob job, FineTuningProvider provider, Func<Task<bool>> keepLease, CancellationToken cancellationToken)
     {
+        using var activity = WorkerTelemetry.Source.StartActivity("job.launch")?.SetTag(WorkerTelemetry.JobIdTag, job.Id);
         try
         {
             for (var index = 0; index < job.Upload!.Datasets.Count; index++)
@@ -47,6 +49,7 @@ public sealed partial class JobLauncher(
         FineTuneJob job, int index, FineTuningProvider provider, Func<Task<bool>> keepLease, CancellationToken cancellationToken)
     {
         var dataset = job.Upload!.Datasets[index];
+        using var activity = WorkerTelemetry.Source.StartActivity("job.upload")?.SetTag("finetune.dataset.id", dataset.DatasetId).SetTag("finetune.dataset.bytes", dataset.Bytes);
         if (await providerFiles.FindAsync(job.ConnectionId, dataset.Sha256) is { } known && await provider.HasFileAsync(known, cancellationToken))
         {
             LogReused(job.Id, dataset.Name, known);
@@ -92,12 +95,14 @@ public sealed partial class JobLauncher(
 
     private async Task<FineTuneJob> CreateOnProviderAsync(FineTuneJob job, FineTuningProvider provider, CancellationToken cancellationToken)
     {
+        using var activity = WorkerTelemetry.Source.StartActivity("job.provider_create");
         var files = job.Upload!.Datasets;
         var trainingFileId = files[0].FileId!;
         var validationFileId = files.Count > 1 ? files[1].FileId : null;
         var providerJob = await provider.CreateJobAsync(
             new ProviderJobRequest(job.Model, trainingFileId, validationFileId, job.Method, job.Suffix, job.Seed, job.TrainingType), job.Metadata,
             idempotencyKey: job.Id, cancellationToken);
+        activity?.SetTag(WorkerTelemetry.ProviderJobIdTag, providerJob.Id);
         var launched = job with
         {
             Status = providerJob.Status,

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using FineTune.Worker.Telemetry;
 using StackExchange.Redis;
 
 namespace FineTune.Worker.Notifications;
@@ -59,9 +61,13 @@ public sealed partial class WebhookDelivery(
             {
                 // Removed since the message was queued: nobody wants it any more.
                 if (await webhooks.GetUrlAsync(message.WorkspaceId) is not { } url) continue;
+                using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = message.WorkspaceId });
+                using var activity = WorkerTelemetry.Source.StartActivity("webhook.deliver", ActivityKind.Client);
                 var result = await sender.SendAsync(url, message.Text, stoppingToken);
+                activity?.SetTag("finetune.webhook.delivered", result.Delivered);
                 if (!result.Delivered)
                 {
+                    activity?.SetStatus(ActivityStatusCode.Error);
                     LogNotDelivered(message.WorkspaceId, WebhookSender.Redact(url), result.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? result.Error ?? "no answer");
                 }
             }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using FineTune.Worker.Launching;
+using FineTune.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FineTune.Worker.Polling;
@@ -21,7 +23,7 @@ public sealed partial class JobPoller(
 {
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly WorkerOptions _options = options.Value;
-    private readonly PollSchedule _schedule = new(options.Value, Random.Shared.NextDouble);
+    private readonly PollSchedule _schedule = Observed(new PollSchedule(options.Value, Random.Shared.NextDouble));
 
     // Jobs whose save or update this poller could not finish (Redis refused or dropped it): the next poll
     // saves and publishes them again even with nothing new, so no page waits for an update that never came.
@@ -29,6 +31,12 @@ public sealed partial class JobPoller(
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private enum Outcome { Polled, Finished, HeldElsewhere }
+
+    private static PollSchedule Observed(PollSchedule schedule)
+    {
+        WorkerTelemetry.ObserveActiveJobs(() => schedule.Count);
+        return schedule;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -93,6 +101,9 @@ public sealed partial class JobPoller(
     private async Task PollInSlotAsync(string jobId, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         var startedAt = time.GetUtcNow();
+        using var activity = WorkerTelemetry.Source.StartActivity("job.poll")?.SetTag(WorkerTelemetry.JobIdTag, jobId);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = jobId });
+        WorkerTelemetry.Polls.Add(1);
         try
         {
             var outcome = await PollJobAsync(jobId, stoppingToken);
@@ -109,6 +120,7 @@ public sealed partial class JobPoller(
         }
         catch (Exception e)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             var now = time.GetUtcNow();
             if (ProviderFault.RetryAfter(e, now) is { } retryAfter)
             {
@@ -131,6 +143,7 @@ public sealed partial class JobPoller(
     private async Task<(Outcome Outcome, string? Status)> PollJobAsync(string jobId, CancellationToken cancellationToken)
     {
         if (!await lease.TryAcquireAsync(jobId, _owner, _options.LeaseDuration)) return (Outcome.HeldElsewhere, null);
+        if (_schedule.TookOver(jobId)) WorkerTelemetry.LeaseTakeovers.Add(1);
 
         var job = await jobs.GetAsync(jobId);
         if (job is null)
@@ -138,6 +151,7 @@ public sealed partial class JobPoller(
             _unpublished.TryRemove(jobId, out _);
             return (Outcome.Finished, null);
         }
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["WorkspaceId"] = job.WorkspaceId });
         // The job's own connection, which cannot be deleted while the job is active.
         var provider = await connections.ClientForJobAsync(job)
             ?? throw new InvalidOperationException($"Job {jobId} runs on connection {job.ConnectionId}, which no longer exists.");
@@ -155,13 +169,19 @@ public sealed partial class JobPoller(
         var (providerJob, events) = await provider.GetJobAndEventsSinceAsync(job.ProviderJobId, lastEventId, cancellationToken);
         // Idempotent by provider event id: whatever another worker (or this one, before a crash) stored is skipped.
         var added = await jobs.AppendEventsAsync(jobId, events);
+        WorkerTelemetry.EventsIngested.Add(added.Count);
+        Activity.Current?.SetTag(WorkerTelemetry.ProviderJobIdTag, job.ProviderJobId).SetTag(WorkerTelemetry.NewEventsTag, added.Count);
 
         // One response carries the state and the details (resolved hyperparameters, estimated finish, result files).
         var updated = job.WithProviderStateAndDetails(providerJob);
         if (added.Count > 0 || updated != job || _unpublished.ContainsKey(jobId))
         {
             _unpublished[jobId] = true;
-            await jobs.SaveAndPublishAsync(updated, added);
+            using (WorkerTelemetry.Source.StartActivity("job.publish", ActivityKind.Producer)?.SetTag(WorkerTelemetry.JobIdTag, jobId))
+            {
+                // The update carries this span's traceparent, so the Web's relay continues this trace.
+                await jobs.SaveAndPublishAsync(updated, added);
+            }
             _unpublished.TryRemove(jobId, out _);
             if (updated.Status != job.Status) LogStatusChanged(jobId, updated.Status);
         }

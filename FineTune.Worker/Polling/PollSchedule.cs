@@ -90,7 +90,22 @@ public sealed class PollSchedule(WorkerOptions options, Func<double> jitter)
     }
 
     public void HeldElsewhere(string jobId, DateTimeOffset now) =>
-        Reschedule(jobId, _ => now + options.PollInterval);
+        Reschedule(jobId, entry =>
+        {
+            entry.HeldElsewhere = true;
+            return now + options.PollInterval;
+        });
+
+    // Whether this poller now holds a job another one held when last tried: a takeover (that one stopped or died).
+    public bool TookOver(string jobId)
+    {
+        lock (_gate)
+        {
+            if (!_jobs.TryGetValue(jobId, out var entry) || !entry.HeldElsewhere) return false;
+            entry.HeldElsewhere = false;
+            return true;
+        }
+    }
 
     public void Forget(string jobId)
     {
@@ -112,5 +127,6 @@ public sealed class PollSchedule(WorkerOptions options, Func<double> jitter)
         public DateTimeOffset Due { get; set; }
         public int Failures { get; set; }
         public bool InFlight { get; set; }
+        public bool HeldElsewhere { get; set; }
     }
 }

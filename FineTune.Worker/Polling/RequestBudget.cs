@@ -23,6 +23,18 @@ public sealed class RequestBudget
         _refilledAt = time.GetTimestamp();
     }
 
+    // Tokens there are now, below zero while requests wait for theirs.
+    public double TokensLeft
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Math.Min(_burst, _tokens + _time.GetElapsedTime(_refilledAt).TotalSeconds * _perSecond);
+            }
+        }
+    }
+
     // Takes one token (possibly ahead of time) and says how long to wait before using it.
     public TimeSpan Reserve()
     {
