@@ -77,6 +77,10 @@ public sealed class Browser : IAsyncDisposable
 
 public static class PageExtensions
 {
+    // The ids of the events a job page's log shows, top to bottom.
+    public static async Task<IReadOnlyList<string>> JobEventIdsAsync(this IPage page) =>
+        await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('[data-testid=job-event]')].map(e => e.dataset.eventId)");
+
     // Input given before the Blazor circuit connects is lost, so tests wait for the layout's marker.
     public static async Task GoToInteractivePageAsync(this IPage page, string path)
     {

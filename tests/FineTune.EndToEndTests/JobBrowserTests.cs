@@ -132,10 +132,10 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
 
         // The Worker's next update shows the hole, and the page reads it from the Api.
         await page.Mouse.MoveAsync(0, 0);
-        await AppHostFixture.WaitForAsync(async () => (await EventIdsAsync(page)).Contains(lost[^1].Id), "the lost events on the job page");
+        await AppHostFixture.WaitForAsync(async () => (await page.JobEventIdsAsync()).Contains(lost[^1].Id), "the lost events on the job page");
         await Assertions.Expect(page.Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 360_000 });
         await WaitForSameHistoryAsync(job.Id, page);
-        var shown = await EventIdsAsync(page);
+        var shown = await page.JobEventIdsAsync();
         Assert.Equal(shown.Count, shown.Distinct().Count());
         Assert.Subset(shown.ToHashSet(), lost.Select(e => e.Id).ToHashSet());
         // The stored history is the provider's, event for event.
@@ -215,15 +215,13 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         {
             var history = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{jobId}/events?limit=10000", FineTuneJson.Options))!;
             expected = history.Data.Select(e => e.Id).ToList();
-            for (var i = 0; i < pages.Length; i++) shown[i] = await EventIdsAsync(pages[i]);
+            for (var i = 0; i < pages.Length; i++) shown[i] = await pages[i].JobEventIdsAsync();
             if (shown.All(ids => ids.SequenceEqual(expected))) return;
             await Task.Delay(500);
         }
         Assert.Fail($"The pages do not show the stored history: api {expected.Count}, pages {string.Join(", ", shown.Select(ids => ids.Count))} events.");
     }
 
-    private static async Task<IReadOnlyList<string>> EventIdsAsync(IPage page) =>
-        await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('[data-testid=job-event]')].map(e => e.dataset.eventId)");
 
     private static string TrainingAnswer(string sample, string question) =>
         File.ReadLines(AppHostFixture.Sample(sample))

@@ -114,7 +114,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             await Assertions.Expect(pages[i].Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
             var expected = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{jobs[i].Id}/events?limit=10000", FineTuneJson.Options))!.Data.Select(e => e.Id);
             await pages[i].Mouse.MoveAsync(0, 0);
-            await AppHostFixture.WaitForAsync(async () => (await EventIdsAsync(pages[i])).SequenceEqual(expected), $"job {jobs[i].Id}'s whole history on its page");
+            await AppHostFixture.WaitForAsync(async () => (await pages[i].JobEventIdsAsync()).SequenceEqual(expected), $"job {jobs[i].Id}'s whole history on its page");
         }
 
         await app.StopAsync();
@@ -160,6 +160,4 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<IReadOnlyList<string>> EventIdsAsync(IPage page) =>
-        await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('[data-testid=job-event]')].map(e => e.dataset.eventId)");
 }
