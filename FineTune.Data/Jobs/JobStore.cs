@@ -59,6 +59,14 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
         _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
         _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+        // The job in its status's list and in no other, whatever status it had before.
+        foreach (var status in JobStatus.All)
+        {
+            var list = RedisKeys.WorkspaceJobsWithStatus(job.WorkspaceId, status);
+            _ = status == job.Status
+                ? transaction.SortedSetAddAsync(list, job.Id, job.CreatedAt.ToUnixTimeMilliseconds())
+                : transaction.SortedSetRemoveAsync(list, job.Id);
+        }
         _ = JobStatus.IsPolled(job.Status) && !job.IsFromBundle
             ? transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id)
             : transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id);
@@ -124,8 +132,24 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     // The workspace a job belongs to, or null when there is no such job.
     public async Task<string?> WorkspaceOfAsync(string jobId) => (await GetAsync(jobId))?.WorkspaceId;
 
-    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000) =>
-        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceJobs(workspaceId), 0, limit - 1, Order.Descending));
+    // Newest first; with a status, only the jobs in it; after a job id, the jobs older than it (as OpenAI's list pages on).
+    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000, string? status = null, string? afterJobId = null)
+    {
+        var list = status is null ? RedisKeys.WorkspaceJobs(workspaceId) : RedisKeys.WorkspaceJobsWithStatus(workspaceId, status);
+        if (afterJobId is null) return await GetManyAsync(await Db.SortedSetRangeByRankAsync(list, 0, limit - 1, Order.Descending));
+        // The job after which to go on may have left the status's list since: its creation time says where it was.
+        if (await Db.SortedSetScoreAsync(RedisKeys.WorkspaceJobs(workspaceId), afterJobId) is not { } createdAt) return [];
+        var ids = new List<RedisValue>(limit);
+        for (long offset = 0; ids.Count < limit; offset += limit)
+        {
+            var batch = await Db.SortedSetRangeByScoreWithScoresAsync(list, double.NegativeInfinity, createdAt, Exclude.None, Order.Descending, offset, limit);
+            // Jobs created in the same millisecond are in descending id order, the order the earlier page had them in.
+            ids.AddRange(batch.Where(entry => entry.Score < createdAt || string.CompareOrdinal(entry.Element.ToString(), afterJobId) < 0)
+                .Select(entry => entry.Element).Take(limit - ids.Count));
+            if (batch.Length < limit) break;
+        }
+        return await GetManyAsync([.. ids]);
+    }
 
     // Enters every job stored before workspaces existed in its workspace's list (the default one);
     // returns how many were missing. A start-up migration (the Api's StoreMigrations).
@@ -136,6 +160,21 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         {
             if (await Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds())) added++;
         }
+        return added;
+    }
+
+    // Enters every job stored before the lists by status existed in its status's list, once; returns how many it entered.
+    // A start-up migration (the Api's StoreMigrations).
+    public async Task<int> BackfillStatusIndexAsync()
+    {
+        if (await Db.KeyExistsAsync(RedisKeys.JobsStatusIndexed)) return 0;
+        var added = 0;
+        foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
+        {
+            var list = RedisKeys.WorkspaceJobsWithStatus(job.WorkspaceId, job.Status);
+            if (await Db.SortedSetAddAsync(list, job.Id, job.CreatedAt.ToUnixTimeMilliseconds())) added++;
+        }
+        await Db.StringSetAsync(RedisKeys.JobsStatusIndexed, "1");
         return added;
     }
 
