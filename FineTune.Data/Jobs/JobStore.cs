@@ -135,20 +135,9 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     // Newest first; with a status, only the jobs in it; after a job id, the jobs older than it (as OpenAI's list pages on).
     public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000, string? status = null, string? afterJobId = null)
     {
-        var list = status is null ? RedisKeys.WorkspaceJobs(workspaceId) : RedisKeys.WorkspaceJobsWithStatus(workspaceId, status);
-        if (afterJobId is null) return await GetManyAsync(await Db.SortedSetRangeByRankAsync(list, 0, limit - 1, Order.Descending));
-        // The job after which to go on may have left the status's list since: its creation time says where it was.
-        if (await Db.SortedSetScoreAsync(RedisKeys.WorkspaceJobs(workspaceId), afterJobId) is not { } createdAt) return [];
-        var ids = new List<RedisValue>(limit);
-        for (long offset = 0; ids.Count < limit; offset += limit)
-        {
-            var batch = await Db.SortedSetRangeByScoreWithScoresAsync(list, double.NegativeInfinity, createdAt, Exclude.None, Order.Descending, offset, limit);
-            // Jobs created in the same millisecond are in descending id order, the order the earlier page had them in.
-            ids.AddRange(batch.Where(entry => entry.Score < createdAt || string.CompareOrdinal(entry.Element.ToString(), afterJobId) < 0)
-                .Select(entry => entry.Element).Take(limit - ids.Count));
-            if (batch.Length < limit) break;
-        }
-        return await GetManyAsync([.. ids]);
+        var all = RedisKeys.WorkspaceJobs(workspaceId);
+        var list = status is null ? all : RedisKeys.WorkspaceJobsWithStatus(workspaceId, status);
+        return await GetManyAsync(await NewestFirst.PageAsync(Db, list, all, afterJobId, limit));
     }
 
     // Enters every job stored before workspaces existed in its workspace's list (the default one);
