@@ -151,9 +151,7 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
     public async Task The_dataset_list_pages_newest_first_with_limit_and_after()
     {
         using var api = stack.CreateApiClient();
-        var workspace = (await (await api.PostAsJsonAsync("/api/workspaces", new CreateWorkspaceRequest("Dataset list"))).Content
-            .ReadFromJsonAsync<WorkspaceMembership>(FineTuneJson.Options))!;
-        api.DefaultRequestHeaders.Add("FineTune-Workspace", workspace.Id);
+        await ApiCalls.UseNewWorkspaceAsync(api, "Dataset list");
         var uploaded = new List<string>();
         for (var i = 0; i < 3; i++) uploaded.Add((await ApiCalls.UploadSampleAsync(api)).Id);
 

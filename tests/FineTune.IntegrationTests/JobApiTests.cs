@@ -32,9 +32,7 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     public async Task The_job_list_filters_by_status_and_pages_on_after_a_job_even_one_that_changed_status()
     {
         using var api = stack.CreateApiClient();
-        var workspace = (await (await api.PostAsJsonAsync("/api/workspaces", new CreateWorkspaceRequest("Job list"))).Content
-            .ReadFromJsonAsync<WorkspaceMembership>(FineTuneJson.Options))!;
-        api.DefaultRequestHeaders.Add("FineTune-Workspace", workspace.Id);
+        var workspace = await ApiCalls.UseNewWorkspaceAsync(api, "Job list");
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
         var jobs = new JobStore(redis);
         // Five finished jobs (the Worker leaves those alone), newest last; two of them created in the same millisecond.
