@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FineTune.Cli.Evals;
+using FineTune.Cli.Jobs;
 
 namespace FineTune.Cli;
 
@@ -10,6 +11,7 @@ namespace FineTune.Cli;
 // finetune eval run ...: an eval run as a CI gate (Evals/EvalRunCommand).
 // finetune convert ...: a dataset from one format to another (ConvertCommand).
 // finetune bundle inspect FILE: a bundle's manifest and its files' hashes checked (BundleCommand).
+// finetune jobs watch JOB_ID: a job's events, live, until it ends (Jobs/JobWatchCommand).
 public static class FineTuneCommand
 {
     public const int Valid = 0;
@@ -25,6 +27,7 @@ public static class FineTuneCommand
                finetune eval run --file EVAL.json --test-set FILE.jsonl --endpoint URL --model MODEL [--api-key KEY] [SAMPLING] [--min-pass-rate RATE] [--json]
                finetune convert IN --to openai|trl|sharegpt|alpaca [--from FORMAT|detect] -o OUT [--json]
                finetune bundle inspect FILE
+               finetune jobs watch JOB_ID [--server URL] [--web URL] [--token TOKEN] [--json]
 
           FILE             a fine-tuning dataset in JSONL (chat, preference or reinforcement format); - reads stdin
           --model MODEL    the model to check against (context limit, price); default gpt-4.1-mini
@@ -55,8 +58,12 @@ public static class FineTuneCommand
           bundle inspect    a bundle (GET /api/jobs/{id}/bundle or /api/datasets/{id}/bundle): its manifest, and each file
                             ok, hash mismatch or missing; exit 1 when anything is wrong
 
+          jobs watch JOB_ID the job's events (history, then live through the Web's hub at --web, default $FINETUNE_WEB, else
+                            http://localhost:5080) until it ends; the Api at --server as for eval run, TOKEN default $FINETUNE_TOKEN.
+                            Without the hub it reads the Api every 2 s. Status changes go to stderr; --json prints each event as JSON
+
         Exit codes: 0 valid (or done; or the eval run reached the minimum; or every example converted; or the bundle is sound),
-        1 the dataset has errors (or the backup failed; or the eval run's pass rate is below the minimum; or OUT was written
+        1 the dataset has errors (or the job failed, was cancelled or denied; or the backup failed; or the eval run's pass rate is below the minimum; or OUT was written
         without the examples listed; or the bundle has a problem), 2 usage error (or the eval run failed, was cancelled, or
         could not start: the message says which option, address, HTTP status and problem; or IN could not be read or OUT written).
         """;
@@ -76,6 +83,8 @@ public static class FineTuneCommand
         if (args[0] == "convert")
             return await ConvertCommand.RunAsync(args[1..], output, error, cancellationToken);
         if (args[0] == "bundle") return await BundleCommand.RunAsync(args[1..], output, error, cancellationToken);
+        if (args[0] == "jobs")
+            return await JobWatchCommand.RunAsync(args[1..], output, error, environment ?? Environment.GetEnvironmentVariable, cancellationToken);
         if (args[0] != "validate") return await UsageAsync(error, $"Unknown command \"{args[0]}\".");
 
         string? file = null, model = null, method = null;

@@ -28,7 +28,7 @@ public sealed class EndpointEvalModels : IEvalModels, IDisposable
 
     public sealed record ChatAnswer(string Text, int PromptTokens, int CompletionTokens);
 
-    // EvalCommandException when the endpoint refuses the key or the model (401, 403, 404) or cannot be reached at all: every
+    // CommandException when the endpoint refuses the key or the model (401, 403, 404) or cannot be reached at all: every
     // item would fail the same way. Anything else (a 400 for one long prompt, retries spent) is this item's error.
     public async Task<ChatAnswer> AnswerAsync(string model, IReadOnlyList<EvalMessage> messages, EvalSampling sampling, CancellationToken cancellationToken)
     {
@@ -44,8 +44,8 @@ public sealed class EndpointEvalModels : IEvalModels, IDisposable
         using var response = await PostAsync("chat/completions", body, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
         {
-            var problem = await EvalCommandException.FromResponseAsync(response, cancellationToken);
-            throw new EvalCommandException($"{problem.Message} (the model --model, the key --api-key or {EvalRunOptions.ApiKeyVariable}, or --endpoint)");
+            var problem = await CommandException.FromResponseAsync(response, cancellationToken);
+            throw new CommandException($"{problem.Message} (the model --model, the key --api-key or {EvalRunOptions.ApiKeyVariable}, or --endpoint)");
         }
         var answer = await ReadAsync(response, cancellationToken);
         var usage = answer.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object ? u : default;
@@ -77,7 +77,7 @@ public sealed class EndpointEvalModels : IEvalModels, IDisposable
             }
             catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && Volatile.Read(ref _answered) == 0)
             {
-                throw new EvalCommandException($"Cannot reach --endpoint {_http.BaseAddress}: {e.Message}");
+                throw new CommandException($"Cannot reach --endpoint {_http.BaseAddress}: {e.Message}");
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && attempt < Attempts && !cancellationToken.IsCancellationRequested)
             {
@@ -100,7 +100,7 @@ public sealed class EndpointEvalModels : IEvalModels, IDisposable
 
     private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException((await EvalCommandException.FromResponseAsync(response, cancellationToken)).Message);
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException((await CommandException.FromResponseAsync(response, cancellationToken)).Message);
         return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
     }
 

@@ -18,13 +18,13 @@ public static class EndpointEvalRun
     {
         var (name, graderJson, passThreshold) = await ReadEvalAsync(target.EvalFile, cancellationToken);
         var minPassRate = options.MinPassRate ?? passThreshold
-            ?? throw new EvalCommandException($"--min-pass-rate is required: {target.EvalFile} sets no passThreshold.");
+            ?? throw new CommandException($"--min-pass-rate is required: {target.EvalFile} sets no passThreshold.");
         var items = await ReadTestSetAsync(target.TestSet, cancellationToken);
         // As defining an eval on the server: a template may name only the fields every item has.
         var fields = (await EvalItem.CommonFieldNamesAsync(items.ToAsyncEnumerable()))!;
         var graders = GraderSet.Parse(graderJson, fields, out var problems);
         if (problems.Count > 0)
-            throw new EvalCommandException($"{target.EvalFile}: the graders do not fit {target.TestSet}:\n  {string.Join("\n  ", problems)}");
+            throw new CommandException($"{target.EvalFile}: the graders do not fit {target.TestSet}:\n  {string.Join("\n  ", problems)}");
 
         var run = new EvalRun
         {
@@ -71,10 +71,10 @@ public static class EndpointEvalRun
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            throw new EvalCommandException($"Cannot read --file {file}: {e.Message}");
+            throw new CommandException($"Cannot read --file {file}: {e.Message}");
         }
         if (eval.ValueKind != JsonValueKind.Object || !eval.TryGetProperty("graders", out var graders) || graders.ValueKind != JsonValueKind.Array)
-            throw new EvalCommandException($"--file {file} is not an eval: it needs \"graders\", a list, as FineTune's export has.");
+            throw new CommandException($"--file {file} is not an eval: it needs \"graders\", a list, as FineTune's export has.");
         var name = eval.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Path.GetFileNameWithoutExtension(file);
         var passThreshold = eval.TryGetProperty("passThreshold", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : (double?)null;
         return (name, graders, passThreshold);
@@ -91,9 +91,9 @@ public static class EndpointEvalRun
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
-            throw new EvalCommandException($"Cannot read --test-set {file}: {e.Message}");
+            throw new CommandException($"Cannot read --test-set {file}: {e.Message}");
         }
-        return items.Count > 0 ? items : throw new EvalCommandException($"--test-set {file} has no items.");
+        return items.Count > 0 ? items : throw new CommandException($"--test-set {file} has no items.");
     }
 
     private static async Task<EvalItemResult> AnswerAndGradeAsync(EvalRun run, EvalItem item, GraderSet graders, EndpointEvalModels models,
@@ -106,7 +106,7 @@ public static class EndpointEvalRun
             answer = await models.AnswerAsync(run.Model, item.PromptWith(run.SystemPrompt), new EvalSampling(run.Temperature, run.MaxTokens, run.Seed),
                 cancellationToken);
         }
-        catch (Exception e) when (e is not (EvalCommandException or OperationCanceledException))
+        catch (Exception e) when (e is not (CommandException or OperationCanceledException))
         {
             return EvalItemResult.Unanswered(item, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e);
         }

@@ -24,7 +24,7 @@ public static class EvalRunCommand
                 ? await ServerEvalRun.RunAsync(options, server, error, cancellationToken)
                 : await EndpointEvalRun.RunAsync(options, options.Endpoint!, error, cancellationToken);
         }
-        catch (EvalCommandException e)
+        catch (CommandException e)
         {
             await error.WriteLineAsync($"finetune: {e.Message}");
             return EvalGateResult.ErrorExit;

@@ -14,7 +14,6 @@ public sealed record EndpointTarget(string EvalFile, string TestSet, Uri Endpoin
 public sealed record EvalRunOptions(string Model, EvalSampling Sampling, string? SystemPrompt, double? MinPassRate, bool Json,
     ServerTarget? Server, EndpointTarget? Endpoint)
 {
-    public const string ServerVariable = "FINETUNE_SERVER";
     public const string ApiKeyVariable = "OPENAI_API_KEY";
 
     // Each option that takes a value, with what the value is: the message when it is missing or wrong says so.
@@ -83,8 +82,8 @@ public sealed record EvalRunOptions(string Model, EvalSampling Sampling, string?
         {
             if (EndpointOnly.FirstOrDefault(values.ContainsKey) is { } misplaced)
                 return Fail($"{misplaced} is for a run with --file; a run of EVAL_ID on the server uses --connection.", out problem);
-            var serverText = values.GetValueOrDefault("--server") ?? environment(ServerVariable) ?? AdminCommand.DefaultApi;
-            if (!TryAddress(serverText, values.ContainsKey("--server") ? "--server" : ServerVariable, out var server, out problem)) return null;
+            var serverText = values.GetValueOrDefault("--server") ?? environment(ServerCalls.ServerVariable) ?? AdminCommand.DefaultApi;
+            if (!ServerCalls.TryAddress(serverText, values.ContainsKey("--server") ? "--server" : ServerCalls.ServerVariable, out var server, out problem)) return null;
             if ((values.GetValueOrDefault("--token") ?? environment(AdminCommand.TokenVariable)) is not { Length: > 0 } token)
                 return Fail($"--token is required (or set {AdminCommand.TokenVariable}): a personal access token for {server}.", out problem);
             var target = new ServerTarget(server, token, evalId, values.GetValueOrDefault("--connection"));
@@ -95,7 +94,7 @@ public sealed record EvalRunOptions(string Model, EvalSampling Sampling, string?
         if (ServerOnly.FirstOrDefault(values.ContainsKey) is { } serverOption)
             return Fail($"{serverOption} is for a run of EVAL_ID on the server; a run with --file asks --endpoint.", out problem);
         if (!values.TryGetValue("--endpoint", out var endpointText)) return Fail($"--endpoint is required with --file: {ValueOptions["--endpoint"]}.", out problem);
-        if (!TryAddress(endpointText, "--endpoint", out var endpoint, out problem)) return null;
+        if (!ServerCalls.TryAddress(endpointText, "--endpoint", out var endpoint, out problem)) return null;
         if (!values.TryGetValue("--test-set", out var testSet))
             return Fail($"--test-set is required with --file: {ValueOptions["--test-set"]} (the exported eval names only its dataset's id).", out problem);
         var apiKey = values.GetValueOrDefault("--api-key") ?? environment(ApiKeyVariable);
@@ -133,15 +132,6 @@ public sealed record EvalRunOptions(string Model, EvalSampling Sampling, string?
             return true;
         }
         problem = $"{option} is \"{text}\"; it needs {ValueOptions[option]}.";
-        return false;
-    }
-
-    // Relative paths are joined to the address: a trailing slash keeps its last segment ("/v1") in them.
-    private static bool TryAddress(string text, string source, out Uri address, out string? problem)
-    {
-        problem = null;
-        if (Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out address!) && address.Scheme is "http" or "https") return true;
-        problem = $"{source} is \"{text}\"; it needs an http or https address.";
         return false;
     }
 }

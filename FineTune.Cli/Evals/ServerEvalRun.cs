@@ -19,12 +19,12 @@ public static class ServerEvalRun
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.Token);
         var evalPath = $"api/evals/{Uri.EscapeDataString(server.EvalId)}";
 
-        var eval = await ReadAsync<Eval>(http, () => http.GetAsync(evalPath, cancellationToken), cancellationToken);
+        var eval = await ServerCalls.ReadAsync<Eval>(http, () => http.GetAsync(evalPath, cancellationToken), cancellationToken);
         var minPassRate = options.MinPassRate ?? eval.PassThreshold
-            ?? throw new EvalCommandException($"--min-pass-rate is required: the eval {eval.Id} ({eval.Name}) sets no pass threshold.");
+            ?? throw new CommandException($"--min-pass-rate is required: the eval {eval.Id} ({eval.Name}) sets no pass threshold.");
         var request = new CreateEvalRunRequest(options.Model, server.ConnectionId, options.Sampling.Temperature, options.Sampling.MaxTokens,
             options.Sampling.Seed, options.SystemPrompt);
-        var run = await ReadAsync<EvalRun>(http, () => http.PostAsJsonAsync($"{evalPath}/runs", request, FineTuneJson.Options, cancellationToken),
+        var run = await ServerCalls.ReadAsync<EvalRun>(http, () => http.PostAsJsonAsync($"{evalPath}/runs", request, FineTuneJson.Options, cancellationToken),
             cancellationToken);
         await progress.WriteLineAsync($"finetune: started run {run.Id} of {eval.Name} on {run.Model}");
 
@@ -35,7 +35,7 @@ public static class ServerEvalRun
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await CancelAsync(http, $"{evalPath}/runs/{run.Id}/cancel", progress, run.Id);
-            throw new EvalCommandException($"Interrupted; the run {run.Id} was cancelled.");
+            throw new CommandException($"Interrupted; the run {run.Id} was cancelled.");
         }
         return EvalGateResult.Of(run, run.Id, eval.Name, minPassRate);
     }
@@ -52,21 +52,21 @@ public static class ServerEvalRun
                 using var response = await http.GetAsync(runPath, cancellationToken);
                 if (response.StatusCode < HttpStatusCode.InternalServerError)
                 {
-                    if (!response.IsSuccessStatusCode) throw await EvalCommandException.FromResponseAsync(response, cancellationToken);
+                    if (!response.IsSuccessStatusCode) throw await CommandException.FromResponseAsync(response, cancellationToken);
                     run = (await response.Content.ReadFromJsonAsync<EvalRun>(FineTuneJson.Options, cancellationToken))!;
                     failingSince = null;
                 }
                 else
                 {
                     failingSince ??= DateTimeOffset.UtcNow;
-                    if (DateTimeOffset.UtcNow - failingSince > UnreachableFor) throw await EvalCommandException.FromResponseAsync(response, cancellationToken);
+                    if (DateTimeOffset.UtcNow - failingSince > UnreachableFor) throw await CommandException.FromResponseAsync(response, cancellationToken);
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 failingSince ??= DateTimeOffset.UtcNow;
                 if (DateTimeOffset.UtcNow - failingSince > UnreachableFor)
-                    throw new EvalCommandException($"GET {new Uri(http.BaseAddress!, runPath)}: no answer for {UnreachableFor.TotalSeconds:0} s: {e.Message}");
+                    throw new CommandException($"GET {new Uri(http.BaseAddress!, runPath)}: no answer for {UnreachableFor.TotalSeconds:0} s: {e.Message}");
             }
             var line = EvalGateResult.Progress(run);
             if (line != shown) await progress.WriteLineAsync(line);
@@ -83,35 +83,11 @@ public static class ServerEvalRun
             using var response = await http.PostAsync(cancelPath, null, timeout.Token);
             await progress.WriteLineAsync(response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.Conflict
                 ? $"finetune: cancelled run {runId}"
-                : (await EvalCommandException.FromResponseAsync(response, CancellationToken.None)).Message);
+                : (await CommandException.FromResponseAsync(response, CancellationToken.None)).Message);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             await progress.WriteLineAsync($"finetune: could not cancel run {runId}: {e.Message}");
-        }
-    }
-
-    // The answer's body, or what is wrong: the Api's status and problem, or that it could not be reached.
-    private static async Task<T> ReadAsync<T>(HttpClient http, Func<Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
-    {
-        HttpResponseMessage response;
-        try
-        {
-            response = await send();
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new EvalCommandException($"Cannot reach the FineTune Api at {http.BaseAddress} (--server or {EvalRunOptions.ServerVariable}): {e.Message}");
-        }
-        using (response)
-        {
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                var problem = await EvalCommandException.FromResponseAsync(response, cancellationToken);
-                throw new EvalCommandException($"{problem.Message} (the token from --token or {AdminCommand.TokenVariable} is not accepted)");
-            }
-            if (!response.IsSuccessStatusCode) throw await EvalCommandException.FromResponseAsync(response, cancellationToken);
-            return (await response.Content.ReadFromJsonAsync<T>(FineTuneJson.Options, cancellationToken))!;
         }
     }
 }

@@ -8,15 +8,19 @@ namespace FineTune.Web.Jobs;
 // must let them read it from the Api, which is the one place that decides access.
 public sealed class JobsHub(FineTuneApiClientFactory apis, LocalJoins local, ILogger<JobsHub> logger) : Hub
 {
+    [HubMethodName(JobsHubContract.JoinJob)]
     public Task JoinJob(string jobId) =>
         JoinAsync(jobId, JobsHubContract.JobGroup(jobId), $"Job {jobId}", (api, cancellationToken) => api.GetJobAsync(jobId, cancellationToken));
 
+    [HubMethodName(JobsHubContract.LeaveJob)]
     public Task LeaveJob(string jobId) => LeaveAsync(jobId, JobsHubContract.JobGroup(jobId));
 
     // A run is read through its eval, so the eval's workspace decides.
+    [HubMethodName(JobsHubContract.JoinEvalRun)]
     public Task JoinEvalRun(string evalId, string runId) =>
         JoinAsync(runId, JobsHubContract.EvalRunGroup(runId), $"Eval run {runId}", (api, cancellationToken) => api.GetEvalRunAsync(evalId, runId, cancellationToken));
 
+    [HubMethodName(JobsHubContract.LeaveEvalRun)]
     public Task LeaveEvalRun(string runId) => LeaveAsync(runId, JobsHubContract.EvalRunGroup(runId));
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -63,11 +63,11 @@ public sealed class EvalRunCommandTests
     {
         var server = $"http://127.0.0.1:{FreePort()}/";
 
-        var (exit, output, error) = await Run(new Dictionary<string, string>(WithToken) { [EvalRunOptions.ServerVariable] = server },
+        var (exit, output, error) = await Run(new Dictionary<string, string>(WithToken) { [ServerCalls.ServerVariable] = server },
             "eval_1", "--model", "m", "--min-pass-rate", "0.9");
 
         Assert.Equal(EvalGateResult.ErrorExit, exit);
-        Assert.StartsWith($"finetune: Cannot reach the FineTune Api at {server} (--server or {EvalRunOptions.ServerVariable}): ", error);
+        Assert.StartsWith($"finetune: Cannot reach the FineTune Api at {server} (--server or {ServerCalls.ServerVariable}): ", error);
         Assert.Empty(output);
     }
 

@@ -122,7 +122,7 @@ public sealed class CliEvalServerTests(FineTuneStack<GarnetRedisServer> stack) :
         var exit = await FineTuneCommand.RunAsync(["eval", "run", .. args], output, error, environment: name => name switch
         {
             AdminCommand.TokenVariable => FineTuneStack<GarnetRedisServer>.AdminToken,
-            EvalRunOptions.ServerVariable => stack.Api.BaseAddress.ToString(),
+            ServerCalls.ServerVariable => stack.Api.BaseAddress.ToString(),
             _ => null,
         });
         return (exit, output.ToString(), error.ToString());

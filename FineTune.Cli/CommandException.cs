@@ -1,20 +1,20 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace FineTune.Cli.Evals;
+namespace FineTune.Cli;
 
-// What stops an eval run before it has a result, said for the person at the terminal: which file, option or address, and
-// what it answered. Exit code 2.
-public sealed class EvalCommandException(string message) : Exception(message)
+// What stops a command before it has a result (an eval run, a job watch), said for the person at the terminal: which file,
+// option or address, and what it answered. Exit code 2.
+public sealed class CommandException(string message) : Exception(message)
 {
     // "POST http://…/api/evals/x/runs: 400 Bad Request: The run cannot start: connectionId: There is no connection c."
     // The body is the Api's problem (title, detail, errors) or an OpenAI-compatible endpoint's error ({ error: { message } }).
-    public static async Task<EvalCommandException> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<CommandException> FromResponseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var request = response.RequestMessage;
         var status = string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {response.ReasonPhrase}");
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        return new EvalCommandException($"{request?.Method} {request?.RequestUri}: {status}{Problem(body)}");
+        return new CommandException($"{request?.Method} {request?.RequestUri}: {status}{Problem(body)}");
     }
 
     private static string Problem(string body)
