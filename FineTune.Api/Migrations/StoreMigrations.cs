@@ -1,3 +1,4 @@
+using FineTune.Api.Audit;
 using FineTune.Api.Datasets;
 
 namespace FineTune.Api.Migrations;
@@ -6,7 +7,8 @@ namespace FineTune.Api.Migrations;
 // start, before the Api serves requests: each step enters old records in an index that did not exist
 // when they were saved (every save since writes it), and is safe to run again. A step that fails
 // stops the start, as a store this version cannot read would.
-public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs, WorkspaceStore workspaces, ILogger<StoreMigrations> logger) : IHostedService
+public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs, WorkspaceStore workspaces, AuditLog audit,
+    ILogger<StoreMigrations> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -18,6 +20,8 @@ public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs
         LogStep("jobs into the provider job index", await jobs.BackfillProviderJobIndexAsync());
         // Workspaces made before the index of all workspaces: so the Worker's model countdown goes through them.
         LogStep("workspaces into the index of all workspaces", await workspaces.BackfillIndexAsync());
+        // Audit entries written before each target, actor and kind of action had its own log: so filters find them.
+        LogStep("audit entries into their target's, actor's and action's logs", await audit.BackfillNarrowLogsAsync(await workspaces.ListIdsAsync()));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -52,26 +52,21 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             jobs.Add((await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!);
         }
 
-        // A browser through the proxy, so each page's circuit is on one Web or the other, follows two jobs live.
-        await using var browser = await Browser.LaunchAsync(app.GetEndpoint("web", "http"), output, nameof(ReplicaTests));
-        var pages = new List<IPage>();
-        foreach (var job in jobs.Take(2))
-        {
-            var page = await browser.NewSignedInPageAsync();
-            await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
-            pages.Add(page);
-        }
-
         // Every job held by a Worker and two training (the LocalProvider trains two at a time, the others wait in its
-        // queue); then the Worker holding the most is stopped mid-job.
+        // queue); then the Worker holding the most is stopped mid-job. Looked at as soon as the jobs are created: a job
+        // trains for about a minute, so nothing has finished yet, however slow the machine was to get here.
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await app.GetConnectionStringAsync("redis"))!);
         Dictionary<string, int> holders = [];
+        List<FineTuneJob> waiting = [];
         await AppHostFixture.WaitForAsync(async () =>
         {
             holders = await LeaseHoldersAsync(redis, jobs);
-            var running = 0;
-            foreach (var job in jobs) running += await StatusOfAsync(api, job.Id) == JobStatus.Running ? 1 : 0;
-            return holders.Count == jobs.Count && running == 2;
+            waiting = [];
+            foreach (var job in jobs)
+            {
+                if (await StatusOfAsync(api, job.Id) != JobStatus.Running) waiting.Add(job);
+            }
+            return holders.Count == jobs.Count && waiting.Count == 2;
         }, "every job leased and two running");
         var killed = holders.Values.GroupBy(pid => pid).MaxBy(held => held.Count())!.Key;
         var orphaned = holders.Where(held => held.Value == killed).Select(held => held.Key).ToList();
@@ -80,7 +75,8 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         using (var process = System.Diagnostics.Process.GetProcessById(killed))
         {
             process.Kill();
-            await process.WaitForExitAsync(startDeadline.Token);
+            using var exitDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(exitDeadline.Token);
         }
         var stoppedAt = DateTime.UtcNow;
 
@@ -99,6 +95,17 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         Assert.NotEmpty(orphaned);
         Assert.True(takeover < LeaseDuration + TimeSpan.FromSeconds(10), $"The takeover took {takeover}.");
 
+        // A browser through the proxy, so each page's circuit is on one Web or the other, follows the two jobs that
+        // waited in the provider's queue: they train after the takeover, live on their pages.
+        await using var browser = await Browser.LaunchAsync(app.GetEndpoint("web", "http"), output, nameof(ReplicaTests));
+        var pages = new List<IPage>();
+        foreach (var job in waiting)
+        {
+            var page = await browser.NewSignedInPageAsync();
+            await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
+            pages.Add(page);
+        }
+
         // Every job finishes with the provider's history, each event once, and the pages show it live.
         var provider = new FineTuningProvider(new ProviderOptions { Endpoint = $"{app.GetEndpoint("localprovider", "http")}v1", ApiKey = "local" });
         foreach (var job in jobs)
@@ -112,9 +119,9 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         for (var i = 0; i < pages.Count; i++)
         {
             await Assertions.Expect(pages[i].Locator("[data-testid=job-status][data-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            var expected = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{jobs[i].Id}/events?limit=10000", FineTuneJson.Options))!.Data.Select(e => e.Id);
+            var expected = (await api.GetFromJsonAsync<JobEventPage>($"/api/jobs/{waiting[i].Id}/events?limit=10000", FineTuneJson.Options))!.Data.Select(e => e.Id);
             await pages[i].Mouse.MoveAsync(0, 0);
-            await AppHostFixture.WaitForAsync(async () => (await pages[i].JobEventIdsAsync()).SequenceEqual(expected), $"job {jobs[i].Id}'s whole history on its page");
+            await AppHostFixture.WaitForAsync(async () => (await pages[i].JobEventIdsAsync()).SequenceEqual(expected), $"job {waiting[i].Id}'s whole history on its page");
         }
 
         await app.StopAsync();

@@ -6,7 +6,8 @@ namespace FineTune.IntegrationTests;
 
 // Records stored by older versions lack indexes every save writes now. When the Api starts, its
 // StoreMigrations enters them: their workspace lists them again, the Worker's import knows their
-// provider jobs (so it never imports them a second time), and its model countdown knows every workspace.
+// provider jobs (so it never imports them a second time), its model countdown knows every workspace, and the audit
+// log's filters find old entries.
 public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) : IClassFixture<FineTuneStack<GarnetRedisServer>>
 {
     [Fact]
@@ -42,6 +43,10 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         await db.StringSetAsync(RedisKeys.Workspace(workspace.Id), FineTuneJson.Serialize(workspace));
         Assert.False(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
 
+        // The dataset's upload as the audit log held it before each target had its own log.
+        await db.KeyDeleteAsync([RedisKeys.WorkspaceAuditBy(Workspace.DefaultId, "target", dataset.Id), RedisKeys.WorkspaceAuditIndexed(Workspace.DefaultId)]);
+        Assert.Empty((await api.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={dataset.Id}", FineTuneJson.Options))!.Entries);
+
         await stack.Api.KillAsync();
         await stack.Api.StartAgainAsync();
 
@@ -49,6 +54,8 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         Assert.Contains(await ListAsync<FineTuneJob>(api, "/api/jobs"), j => j.Id == job.Id);
         Assert.Equal(job.Id, (await db.HashGetAsync(JobStore.ProviderJobIndex, job.ProviderJobId)).ToString());
         Assert.True(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
+        var upload = Assert.Single((await api.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={dataset.Id}", FineTuneJson.Options))!.Entries);
+        Assert.Equal(AuditAction.DatasetCreated, upload.Action);
     }
 
     private static async Task<List<T>> ListAsync<T>(HttpClient api, string path) =>
