@@ -43,8 +43,12 @@ public sealed class DatasetStore(IConnectionMultiplexer redis)
     // The workspace a dataset belongs to, or null when there is no such dataset.
     public async Task<string?> WorkspaceOfAsync(string datasetId) => (await GetAsync(datasetId))?.WorkspaceId;
 
-    public async Task<IReadOnlyList<DatasetRecord>> ListAsync(string workspaceId, int limit = 1000) =>
-        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceDatasets(workspaceId), 0, limit - 1, Order.Descending));
+    // Newest first; after a dataset id, the datasets older than it.
+    public async Task<IReadOnlyList<DatasetRecord>> ListAsync(string workspaceId, int limit = 1000, string? afterDatasetId = null)
+    {
+        var all = RedisKeys.WorkspaceDatasets(workspaceId);
+        return await GetManyAsync(await NewestFirst.PageAsync(Db, all, all, afterDatasetId, limit));
+    }
 
     // Enters every dataset stored before workspaces existed in its workspace's list (the default one);
     // returns how many were missing. A start-up migration (StoreMigrations).

@@ -40,7 +40,8 @@ public static class DatasetsApi
                 + "?format=trl|sharegpt|alpaca converts it to OpenAI's chat JSONL first; detect does when its first example is in one of those; default openai")
             .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
             .RequireWorkspaceRole(WorkspaceRole.Member);
-        api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("The workspace's datasets, newest first")
+        api.MapGet("/", ListDatasets).WithName("ListDatasets")
+            .WithSummary("The workspace's datasets, newest first: limit (default 10,000), after (a dataset id: the datasets older than it)")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
         api.MapGet("/models", ListModels).WithName("ListDatasetModels").WithSummary("The models a dataset can be checked against: context limit and training price")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
@@ -141,8 +142,9 @@ public static class DatasetsApi
         return TypedResults.Ok(await services.Exports.ReportAsync(dataset, target, cancellationToken));
     }
 
-    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(WorkspaceScope workspace, [AsParameters] DatasetServices services) =>
-        TypedResults.Ok(await services.Datasets.ListAsync(workspace.Id));
+    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(
+        WorkspaceScope workspace, [FromQuery] int? limit, [FromQuery] string? after, [AsParameters] DatasetServices services) =>
+        TypedResults.Ok(await services.Datasets.ListAsync(workspace.Id, Math.Clamp(limit ?? 10_000, 1, 50_000), after));
 
     public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, ClaimsPrincipal user, [AsParameters] DatasetServices services)
     {

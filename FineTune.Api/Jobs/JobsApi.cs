@@ -19,7 +19,8 @@ public static class JobsApi
                 + "is saved as pending_approval instead, with nothing sent to the provider, and answered with 202; a dataset that does not fit "
                 + "the job's method is refused with 400 and its lines, before anything is sent")
             .RequireWorkspaceRole(WorkspaceRole.Member);
-        api.MapGet("/", ListJobs).WithName("ListJobs").WithSummary("The workspace's jobs, newest first")
+        api.MapGet("/", ListJobs).WithName("ListJobs")
+            .WithSummary("The workspace's jobs, newest first: limit (default 10,000), status (only the jobs in it), after (a job id: the jobs older than it)")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
         api.MapPost("/estimate", EstimateJob).WithName("EstimateJob").WithSummary("Resolve 'auto' hyperparameters and estimate trained tokens and cost, without starting anything")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
@@ -113,9 +114,14 @@ public static class JobsApi
         _ => throw Unexpected(outcome),
     };
 
-    // The console lists every job of the workspace (10,000 stay fast: the page virtualizes them).
-    public static async Task<Ok<IReadOnlyList<FineTuneJob>>> ListJobs(WorkspaceScope workspace, [FromQuery] int? limit, [AsParameters] JobServices services) =>
-        TypedResults.Ok(await services.Jobs.ListAsync(workspace.Id, Math.Clamp(limit ?? 10_000, 1, 50_000)));
+    // The console lists every job of the workspace (10,000 stay fast: the page virtualizes them); scripts page with limit and after.
+    public static async Task<Results<Ok<IReadOnlyList<FineTuneJob>>, ProblemHttpResult>> ListJobs(
+        WorkspaceScope workspace, [FromQuery] int? limit, [FromQuery] string? status, [FromQuery] string? after, [AsParameters] JobServices services)
+    {
+        if (status is not null && !JobStatus.All.Contains(status))
+            return ApiProblems.BadRequest("Unknown status", $"status \"{status}\" is none of {string.Join(", ", JobStatus.All)}.");
+        return TypedResults.Ok(await services.Jobs.ListAsync(workspace.Id, Math.Clamp(limit ?? 10_000, 1, 50_000), status, after));
+    }
 
     public static async Task<Results<Ok<JobEstimate>, UnprocessableEntity<ProblemDetails>>> EstimateJob(
         JobEstimateRequest request, WorkspaceScope workspace, [AsParameters] JobServices services)

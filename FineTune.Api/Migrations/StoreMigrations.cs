@@ -15,6 +15,7 @@ public sealed partial class StoreMigrations(DatasetStore datasets, JobStore jobs
         // Datasets and jobs stored before workspaces existed belong to the default workspace: its lists show them.
         LogStep("datasets into their workspace's list", await datasets.BackfillWorkspaceIndexAsync());
         LogStep("jobs into their workspace's list", await jobs.BackfillWorkspaceIndexAsync());
+        LogStep("jobs into their status's list", await jobs.BackfillStatusIndexAsync());
         // Jobs stored before the provider job index existed: so the Worker's import knows them. The Worker
         // also runs this step before its first import, as it must not import them again if it starts first.
         LogStep("jobs into the provider job index", await jobs.BackfillProviderJobIndexAsync());

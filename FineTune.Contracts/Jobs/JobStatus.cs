@@ -19,6 +19,9 @@ public static class JobStatus
     // Also FineTune's own: the Worker is sending the job's datasets to the provider, then creates it there.
     public const string Uploading = "uploading";
 
+    public static IReadOnlyList<string> All { get; } =
+        [ValidatingFiles, Queued, Running, Paused, Succeeded, Failed, Cancelled, PendingApproval, Denied, Uploading];
+
     public static bool IsTerminal(string status) => status is Succeeded or Failed or Cancelled or Denied;
 
     // Whether the Worker holds the job (uploads it, then polls the provider for it): a job waiting for approval

@@ -59,6 +59,14 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         _ = transaction.StringSetAsync(RedisKeys.Job(job.Id), FineTuneJson.Serialize(job));
         _ = transaction.SortedSetAddAsync(RedisKeys.AllJobs, job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
         _ = transaction.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds());
+        // The job in its status's list and in no other, whatever status it had before.
+        foreach (var status in JobStatus.All)
+        {
+            var list = RedisKeys.WorkspaceJobsWithStatus(job.WorkspaceId, status);
+            _ = status == job.Status
+                ? transaction.SortedSetAddAsync(list, job.Id, job.CreatedAt.ToUnixTimeMilliseconds())
+                : transaction.SortedSetRemoveAsync(list, job.Id);
+        }
         _ = JobStatus.IsPolled(job.Status) && !job.IsFromBundle
             ? transaction.SetAddAsync(RedisKeys.ActiveJobs, job.Id)
             : transaction.SetRemoveAsync(RedisKeys.ActiveJobs, job.Id);
@@ -124,8 +132,13 @@ public sealed class JobStore(IConnectionMultiplexer redis)
     // The workspace a job belongs to, or null when there is no such job.
     public async Task<string?> WorkspaceOfAsync(string jobId) => (await GetAsync(jobId))?.WorkspaceId;
 
-    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000) =>
-        await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.WorkspaceJobs(workspaceId), 0, limit - 1, Order.Descending));
+    // Newest first; with a status, only the jobs in it; after a job id, the jobs older than it (as OpenAI's list pages on).
+    public async Task<IReadOnlyList<FineTuneJob>> ListAsync(string workspaceId, int limit = 1000, string? status = null, string? afterJobId = null)
+    {
+        var all = RedisKeys.WorkspaceJobs(workspaceId);
+        var list = status is null ? all : RedisKeys.WorkspaceJobsWithStatus(workspaceId, status);
+        return await GetManyAsync(await NewestFirst.PageAsync(Db, list, all, afterJobId, limit));
+    }
 
     // Enters every job stored before workspaces existed in its workspace's list (the default one);
     // returns how many were missing. A start-up migration (the Api's StoreMigrations).
@@ -136,6 +149,21 @@ public sealed class JobStore(IConnectionMultiplexer redis)
         {
             if (await Db.SortedSetAddAsync(RedisKeys.WorkspaceJobs(job.WorkspaceId), job.Id, job.CreatedAt.ToUnixTimeMilliseconds())) added++;
         }
+        return added;
+    }
+
+    // Enters every job stored before the lists by status existed in its status's list, once; returns how many it entered.
+    // A start-up migration (the Api's StoreMigrations).
+    public async Task<int> BackfillStatusIndexAsync()
+    {
+        if (await Db.KeyExistsAsync(RedisKeys.JobsStatusIndexed)) return 0;
+        var added = 0;
+        foreach (var job in await GetManyAsync(await Db.SortedSetRangeByRankAsync(RedisKeys.AllJobs)))
+        {
+            var list = RedisKeys.WorkspaceJobsWithStatus(job.WorkspaceId, job.Status);
+            if (await Db.SortedSetAddAsync(list, job.Id, job.CreatedAt.ToUnixTimeMilliseconds())) added++;
+        }
+        await Db.StringSetAsync(RedisKeys.JobsStatusIndexed, "1");
         return added;
     }
 

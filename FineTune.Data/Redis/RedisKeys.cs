@@ -40,6 +40,8 @@ public static class RedisKeys
     public static string WorkspaceMembers(string workspaceId) => $"finetune:workspace:{workspaceId}:members";
     public static string UserWorkspaces(string userId) => $"finetune:user:{userId}:workspaces";
     public static string WorkspaceJobs(string workspaceId) => $"finetune:workspace:{workspaceId}:jobs";
+    public static string WorkspaceJobsWithStatus(string workspaceId, string status) => $"finetune:workspace:{workspaceId}:jobs:{status}";
+    public const string JobsStatusIndexed = "finetune:jobs:status-indexed";
     public static string WorkspaceDatasets(string workspaceId) => $"finetune:workspace:{workspaceId}:datasets";
     public static string Invitation(string tokenHash) => $"finetune:invitation:{tokenHash}";
     public static string WorkspaceInvitations(string workspaceId) => $"finetune:workspace:{workspaceId}:invitations";

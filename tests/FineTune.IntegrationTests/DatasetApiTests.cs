@@ -147,6 +147,27 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
 {
     protected FineTuneStack<TRedis> Stack => stack;
 
+    [Fact]
+    public async Task The_dataset_list_pages_newest_first_with_limit_and_after()
+    {
+        using var api = stack.CreateApiClient();
+        await ApiCalls.UseNewWorkspaceAsync(api, "Dataset list");
+        var uploaded = new List<string>();
+        for (var i = 0; i < 3; i++) uploaded.Add((await ApiCalls.UploadSampleAsync(api)).Id);
+
+        var paged = new List<string>();
+        for (var page = await DatasetIdsAsync(api, "/api/datasets?limit=2"); page.Count > 0; page = await DatasetIdsAsync(api, $"/api/datasets?limit=2&after={paged[^1]}"))
+        {
+            Assert.True(page.Count <= 2);
+            paged.AddRange(page);
+        }
+        Assert.Equal(await DatasetIdsAsync(api, "/api/datasets"), paged);
+        Assert.Equal(uploaded.Order(), paged.Order());
+    }
+
+    private static async Task<List<string>> DatasetIdsAsync(HttpClient api, string path) =>
+        (await api.GetFromJsonAsync<List<DatasetRecord>>(path, FineTuneJson.Options))!.Select(dataset => dataset.Id).ToList();
+
     [Theory]
     [InlineData("gpt-4.1-nano", 32_768)]
     [InlineData("gpt-4o", 65_536)]

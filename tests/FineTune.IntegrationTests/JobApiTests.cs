@@ -29,6 +29,52 @@ public sealed class JobApiTests(FineTuneStack<GarnetRedisServer> stack) : IClass
     }
 
     [Fact]
+    public async Task The_job_list_filters_by_status_and_pages_on_after_a_job_even_one_that_changed_status()
+    {
+        using var api = stack.CreateApiClient();
+        var workspace = await ApiCalls.UseNewWorkspaceAsync(api, "Job list");
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var jobs = new JobStore(redis);
+        // Five finished jobs (the Worker leaves those alone), newest last; two of them created in the same millisecond.
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        string[] statuses = [JobStatus.Failed, JobStatus.Succeeded, JobStatus.Failed, JobStatus.Failed, JobStatus.Succeeded];
+        var saved = statuses.Select((status, i) => new FineTuneJob
+        {
+            Id = $"job_list{i}{Guid.NewGuid():N}"[..20],
+            WorkspaceId = workspace.Id,
+            Status = status,
+            Model = "gpt-4.1-mini",
+            TrainingDatasetId = "ds_list",
+            Method = new JobMethod("supervised", null),
+            CreatedBy = "admin",
+            CreatedAt = start.AddSeconds(i == 3 ? 2 : i),
+        }).ToList();
+        foreach (var job in saved) await jobs.SaveAsync(job);
+        var newestFirst = saved.OrderByDescending(job => job.CreatedAt).ThenByDescending(job => job.Id, StringComparer.Ordinal).Select(job => job.Id).ToList();
+
+        Assert.Equal(newestFirst, await IdsAsync(api, "/api/jobs"));
+        var failed = newestFirst.Where(id => saved.Single(job => job.Id == id).Status == JobStatus.Failed).ToList();
+        Assert.Equal(failed, await IdsAsync(api, "/api/jobs?status=failed"));
+        // Page by page, two at a time, through the same-millisecond pair.
+        var paged = new List<string>();
+        for (var page = await IdsAsync(api, "/api/jobs?limit=2"); page.Count > 0; page = await IdsAsync(api, $"/api/jobs?limit=2&after={paged[^1]}"))
+            paged.AddRange(page);
+        Assert.Equal(newestFirst, paged);
+        // The newest failed job changes status: the failed list no longer holds it, and still goes on after it.
+        await jobs.SaveAsync(saved.Single(job => job.Id == failed[0]) with { Status = JobStatus.Succeeded });
+        Assert.Equal(failed[1..], await IdsAsync(api, $"/api/jobs?status=failed&after={failed[0]}"));
+        Assert.DoesNotContain(failed[0], await IdsAsync(api, "/api/jobs?status=failed"));
+
+        var unknown = await api.GetAsync("/api/jobs?status=done");
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        var problem = await unknown.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.StartsWith("status \"done\" is none of", problem.GetProperty("detail").GetString());
+    }
+
+    private static async Task<List<string>> IdsAsync(HttpClient api, string path) =>
+        (await api.GetFromJsonAsync<List<FineTuneJob>>(path, FineTuneJson.Options))!.Select(job => job.Id).ToList();
+
+    [Fact]
     public async Task The_estimate_resolves_auto_epochs_by_the_heuristic_and_prices_the_trained_tokens()
     {
         using var api = stack.CreateApiClient();

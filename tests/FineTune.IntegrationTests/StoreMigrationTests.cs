@@ -6,8 +6,8 @@ namespace FineTune.IntegrationTests;
 
 // Records stored by older versions lack indexes every save writes now. When the Api starts, its
 // StoreMigrations enters them: their workspace lists them again, the Worker's import knows their
-// provider jobs (so it never imports them a second time), its model countdown knows every workspace, and the audit
-// log's filters find old entries.
+// provider jobs (so it never imports them a second time), its model countdown knows every workspace, and the job list's
+// status filter and the audit log's filters find old records.
 public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) : IClassFixture<FineTuneStack<GarnetRedisServer>>
 {
     [Fact]
@@ -44,7 +44,8 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         Assert.False(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
 
         // The dataset's upload as the audit log held it before each target had its own log.
-        await db.KeyDeleteAsync([RedisKeys.WorkspaceAuditBy(Workspace.DefaultId, "target", dataset.Id), RedisKeys.WorkspaceAuditIndexed(Workspace.DefaultId)]);
+        await db.KeyDeleteAsync([RedisKeys.WorkspaceAuditBy(Workspace.DefaultId, "target", dataset.Id), RedisKeys.WorkspaceAuditIndexed(Workspace.DefaultId),
+            RedisKeys.JobsStatusIndexed]);
         Assert.Empty((await api.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={dataset.Id}", FineTuneJson.Options))!.Entries);
 
         await stack.Api.KillAsync();
@@ -52,6 +53,7 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
 
         Assert.Contains(await ListAsync<DatasetRecord>(api, "/api/datasets"), d => d.Id == dataset.Id);
         Assert.Contains(await ListAsync<FineTuneJob>(api, "/api/jobs"), j => j.Id == job.Id);
+        Assert.Contains(await ListAsync<FineTuneJob>(api, "/api/jobs?status=succeeded"), j => j.Id == job.Id);
         Assert.Equal(job.Id, (await db.HashGetAsync(JobStore.ProviderJobIndex, job.ProviderJobId)).ToString());
         Assert.True(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
         var upload = Assert.Single((await api.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={dataset.Id}", FineTuneJson.Options))!.Entries);

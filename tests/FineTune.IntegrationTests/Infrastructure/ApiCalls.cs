@@ -11,6 +11,15 @@ public static class ApiCalls
         [{ "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}", "reference": "{{ item.reference }}", "operation": "eq" }]
         """;
 
+    // A new workspace of the client's user, in which the client works from here on.
+    public static async Task<WorkspaceMembership> UseNewWorkspaceAsync(HttpClient api, string name)
+    {
+        var workspace = (await (await api.PostAsJsonAsync("/api/workspaces", new CreateWorkspaceRequest(name))).Content
+            .ReadFromJsonAsync<WorkspaceMembership>(FineTuneJson.Options))!;
+        api.DefaultRequestHeaders.Add("FineTune-Workspace", workspace.Id);
+        return workspace;
+    }
+
     public static async Task<DatasetRecord> UploadSampleAsync(HttpClient api, string sample = "capitals-train.jsonl")
     {
         using var content = new StreamContent(File.OpenRead(Repository.Sample(sample)));
