@@ -59,6 +59,9 @@ public sealed class BenchServices : IAsyncDisposable
         process.Dispose();
     }
 
+    // The process of a service started here, whose own metrics a benchmark reads (ServiceMetrics).
+    public int ProcessId(Uri address) => _services[address].Id;
+
     // CPU time (user + system) one service has used so far, or all the processes started here together (address null).
     public TimeSpan ProcessorTime(Uri? address = null)
     {

@@ -10,6 +10,8 @@ using StackExchange.Redis;
 // never fires counts every job call), and how soon the Worker sees something new: the benchmark pauses
 // a running job at a random moment and times from the pause's answer to the Worker's publish of the
 // paused job on the Redis channel. Target: within one poll interval + 200 ms, budget never exceeded.
+// Beside them, the Worker's own metrics over the same seconds (what the dashboard shows), read from its process:
+// provider requests (finetune.worker.provider.request.duration's count), polls and events ingested.
 //
 //   dotnet run -c Release --project bench/FineTune.Bench.Polling -- [--jobs 1000] [--poll-interval 10]
 //       [--budget 250] [--burst 20] [--duration 120] [--step-delay 10]
@@ -74,7 +76,7 @@ queue.OnMessage(message =>
     if (update.Job.Status == JobStatus.Paused && waiters.TryRemove(update.Job.Id, out var waiter)) waiter.TrySetResult(now);
 });
 
-await services.StartServiceAsync("FineTune.Worker", new()
+var worker = await services.StartServiceAsync("FineTune.Worker", new()
 {
     ["ConnectionStrings__redis"] = redisConnection,
     ["FineTune__Provider__Endpoint"] = endpoint,
@@ -86,6 +88,7 @@ await services.StartServiceAsync("FineTune.Worker", new()
     ["FineTune__Worker__RequestBurst"] = burst.ToString(),
     ["FineTune__Worker__MaxConcurrentPolls"] = "32",
 });
+await using var workerMetrics = new ServiceMetrics(services.ProcessId(worker), "FineTune.Worker", TimeSpan.FromSeconds(1));
 Console.WriteLine($"Worker started: poll interval {pollInterval.TotalSeconds} s (slow {slowInterval.TotalSeconds} s), budget {budget}/s, burst {burst}");
 
 // Let every job be seen running once before measuring.
@@ -96,9 +99,12 @@ var perSecond = new List<int>();
 var latencies = new ConcurrentBag<double>();
 var missed = 0;
 var measuring = true;
+var firstMeasured = 0;
+var lastMeasured = 0;
 var sampler = Task.Run(async () =>
 {
     var last = await MatchedAsync();
+    firstMeasured = workerMetrics.Intervals.Count;
     var next = Stopwatch.GetTimestamp();
     while (Volatile.Read(ref measuring))
     {
@@ -123,6 +129,7 @@ while (DateTime.UtcNow < end)
 await Task.WhenAll(probes);
 Volatile.Write(ref measuring, false);
 await sampler;
+lastMeasured = workerMetrics.Intervals.Count;
 
 var sorted = latencies.Order().ToList();
 var bound = (pollInterval + TimeSpan.FromMilliseconds(200)).TotalMilliseconds;
@@ -133,6 +140,20 @@ Console.WriteLine($"| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --
 Console.WriteLine($"| {jobCount} | {pollInterval.TotalSeconds} s | {budget}/s ({burst}) | {windows.DefaultIfEmpty().Average():F1} "
     + $"| {windows.DefaultIfEmpty().Max()} | {sorted.Count} | {BenchServices.Percentile(sorted, 50):F0} | {BenchServices.Percentile(sorted, 99):F0} "
     + $"| {sorted.LastOrDefault():F0} | {sorted.Count(l => l <= bound)}/{sorted.Count} | {missed} |");
+
+// The metrics' 1 s intervals published while the benchmark sampled (approximately its windows): per second of them.
+var measured = workerMetrics.Intervals.Take(lastMeasured).Skip(firstMeasured).ToList();
+var seconds = Math.Max(1, measured.Where(i => i.Instrument == "finetune.worker.polls").Count());
+double PerSecond(string instrument, Func<ServiceMetrics.Interval, double> amount) => measured.Where(i => i.Instrument == instrument).Sum(amount) / seconds;
+var requests = measured.Where(i => i.Instrument == "finetune.worker.provider.request.duration").GroupBy(i => i.Tags)
+    .Select(g => $"{g.Key}: {g.Sum(i => i.Count) / (double)seconds:F1}/s");
+Console.WriteLine();
+Console.WriteLine("The Worker's own metrics over the same seconds, beside the provider's count of job calls:");
+Console.WriteLine("| intervals | provider requests/s (metric) | by status | polls/s | events ingested/s | job calls/s (bench) |");
+Console.WriteLine("| ---: | ---: | --- | ---: | ---: | ---: |");
+Console.WriteLine($"| {seconds} | {PerSecond("finetune.worker.provider.request.duration", i => i.Count):F1} | {string.Join("; ", requests)} "
+    + $"| {PerSecond("finetune.worker.polls", i => i.Delta):F1} | {PerSecond("finetune.worker.events.ingested", i => i.Delta):F1} "
+    + $"| {windows.DefaultIfEmpty().Average():F1} |");
 
 async Task ProbeAsync(string jobId)
 {

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using FineTune.IntegrationTests.Infrastructure;
 using FineTune.Web.Jobs;
 using FineTune.Worker.Extensions;
@@ -26,36 +24,13 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
     private const string Joined = "connection_on_the_job_page";
 
     private readonly string _directory = Directory.CreateTempSubdirectory("finetune-telemetry-").FullName;
-    private readonly Channel<Activity> _spans = Channel.CreateUnbounded<Activity>();
-    private readonly List<Activity> _ended = [];
-    private readonly ConcurrentQueue<(string Name, double Value, Dictionary<string, object?> Tags)> _measurements = new();
-    private readonly ActivityListener _activities;
-    private readonly MeterListener _meters = new();
+    private readonly TelemetryRecorder _telemetry = new("FineTune.Worker", "FineTune.Web");
     private readonly ScopedLogs _workerLogs = new();
     private ServiceProcess _provider = null!;
     private IHost _worker = null!;
     private IHost _web = null!;
 
     private GarnetRedisServer Redis { get; } = new();
-
-    public JobTelemetryTests()
-    {
-        _activities = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "FineTune.Worker" or "FineTune.Web",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => _spans.Writer.TryWrite(activity),
-        };
-        ActivitySource.AddActivityListener(_activities);
-        _meters.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name is "FineTune.Worker" or "FineTune.Web") listener.EnableMeasurementEvents(instrument);
-        };
-        _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _meters.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _meters.Start();
-    }
 
     public async Task InitializeAsync()
     {
@@ -79,11 +54,7 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    public void Dispose()
-    {
-        _activities.Dispose();
-        _meters.Dispose();
-    }
+    public void Dispose() => _telemetry.Dispose();
 
     [Fact]
     public async Task A_job_s_poll_publish_relay_and_send_are_one_trace_its_run_yields_the_named_metrics_and_its_logs_carry_scopes()
@@ -115,16 +86,16 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
         await using var watch = new JobWatch(Redis.ConnectionString, JobId, () => _provider.Output);
         var finished = await watch.UntilTerminalAsync(Deadline);
         Assert.Equal(JobStatus.Succeeded, finished.Status);
-        _meters.RecordObservableInstruments();
+        _telemetry.ReadGauges();
 
-        Assert.True(Sum("finetune.worker.polls") > 1);
-        Assert.Equal((await watch.HistoryAsync()).Count, Sum("finetune.worker.events.ingested"));
-        Assert.Equal(1, Sum("finetune.worker.lease.takeovers"));
-        Assert.Contains(Measured("finetune.worker.provider.request.duration"), m => Equals(m.Tags["http.response.status_code"], 200));
-        Assert.Contains(Measured("finetune.worker.request_budget.tokens"), m => m.Tags.ContainsKey("finetune.connection.id"));
-        Assert.NotEmpty(Measured("finetune.worker.jobs.active"));
-        Assert.All(Measured("finetune.web.relay.delay"), m => Assert.True(m.Value >= 0));
-        Assert.NotEmpty(Measured("finetune.web.relay.delay"));
+        Assert.True(_telemetry.Sum("finetune.worker.polls") > 1);
+        Assert.Equal((await watch.HistoryAsync()).Count, _telemetry.Sum("finetune.worker.events.ingested"));
+        Assert.Equal(1, _telemetry.Sum("finetune.worker.lease.takeovers"));
+        Assert.Contains(_telemetry.Measured("finetune.worker.provider.request.duration"), m => Equals(m.Tags["http.response.status_code"], 200));
+        Assert.Contains(_telemetry.Measured("finetune.worker.request_budget.tokens"), m => m.Tags.ContainsKey("finetune.connection.id"));
+        Assert.NotEmpty(_telemetry.Measured("finetune.worker.jobs.active"));
+        Assert.All(_telemetry.Measured("finetune.web.relay.delay"), m => Assert.True(m.Value >= 0));
+        Assert.NotEmpty(_telemetry.Measured("finetune.web.relay.delay"));
 
         var finishedLog = Assert.Single(_workerLogs.Logged, log => log.Message == $"Job {JobId} is {JobStatus.Succeeded}");
         Assert.Equal((JobId, "ws_telemetry"), (finishedLog.Scopes["JobId"], finishedLog.Scopes["WorkspaceId"]));
@@ -132,22 +103,7 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
 
     private static bool IsPollOfTheJob(Activity span) => span.OperationName == "job.poll" && Equals(span.GetTagItem("finetune.job.id"), JobId);
 
-    // Reads the spans as they end until find finds something in all those ended so far.
-    private async Task<T> UntilEndedAsync<T>(Func<List<Activity>, T?> find, string what) where T : class
-    {
-        using var timeout = new CancellationTokenSource(Deadline);
-        try
-        {
-            while (find(_ended) is null) _ended.Add(await _spans.Reader.ReadAsync(timeout.Token));
-            return find(_ended)!;
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            var seen = string.Join("\n", _ended.Select(s => $"{s.OperationName}: trace {s.TraceId}, span {s.SpanId}, parent {s.ParentSpanId}"));
-            Assert.Fail($"No {what} within {Deadline}. Spans ended:\n{seen}");
-            throw;
-        }
-    }
+    private Task<T> UntilEndedAsync<T>(Func<List<Activity>, T?> find, string what) where T : class => _telemetry.UntilEndedAsync(find, what, Deadline);
 
     private async Task<FineTuneJob> CreateOnProviderAsync()
     {
@@ -201,14 +157,6 @@ public sealed class JobTelemetryTests : IAsyncLifetime, IDisposable
         await host.StartAsync();
         return host;
     }
-
-    private void Record<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags) where T : struct, IConvertible =>
-        _measurements.Enqueue((instrument.Name, value.ToDouble(CultureInfo.InvariantCulture), new Dictionary<string, object?>(tags.ToArray())));
-
-    private List<(string Name, double Value, Dictionary<string, object?> Tags)> Measured(string name) =>
-        _measurements.Where(m => m.Name == name).ToList();
-
-    private double Sum(string name) => Measured(name).Sum(m => m.Value);
 
     // Every log with the values of the scopes it was written in.
     private sealed class ScopedLogs : ILoggerProvider, ISupportExternalScope

@@ -1,6 +1,12 @@
+using System.Security.Claims;
 using FineTune.IntegrationTests.Infrastructure;
+using FineTune.Web.Account;
 using FineTune.Web.Api;
 using FineTune.Web.Jobs;
+using FineTune.Web.Workspaces;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
@@ -11,10 +17,15 @@ namespace FineTune.IntegrationTests;
 // connection drops (the Web is killed and started again on the same port) it reconnects and fills the
 // gap from the Api. An update lost while the connection stays up is read from the Api too: when the next
 // update shows the hole, or when the Web's Redis subscription comes back. It ends with exactly the stored
-// history: no gap, no duplicate.
-public sealed class LiveFeedTests
+// history: no gap, no duplicate. The Web's metrics count each reconnect and each read of the Api for missed updates, and
+// the job pages open (the feeds run in this process, as they run in the Web's).
+public sealed class LiveFeedTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(180);
+
+    private readonly TelemetryRecorder _telemetry = new("FineTune.Web");
+
+    public void Dispose() => _telemetry.Dispose();
 
     [Fact]
     public async Task A_feed_opened_late_shows_the_history_then_live_updates_and_fills_the_gap_after_a_dropped_connection()
@@ -51,6 +62,7 @@ public sealed class LiveFeedTests
         Assert.True(history.Count > heldAtDrop + 5);
         Assert.Equal(JobStatus.Succeeded, feed.Job!.Status);
         Assert.NotEmpty(feed.LossPoints);
+        Assert.Equal(1, _telemetry.Sum("finetune.web.live.reconnects"));
     }
 
     [Fact]
@@ -74,6 +86,8 @@ public sealed class LiveFeedTests
         Assert.Subset(feed.Events.Select(e => e.Id).ToHashSet(), lost.Select(e => e.Id).ToHashSet());
         var providerEvents = await stack.CreateProvider().GetEventsSinceAsync(job.ProviderJobId!, null, default);
         Assert.Equal(providerEvents.Select(e => e.Id), history.Select(e => e.Id));
+        Assert.True(_telemetry.Sum("finetune.web.live.gap_refills") >= 1);
+        Assert.Equal(0, _telemetry.Sum("finetune.web.live.reconnects"));
     }
 
     [Fact]
@@ -100,6 +114,50 @@ public sealed class LiveFeedTests
         var history = await watch.HistoryAsync();
         await UntilAsync(() => feed.Events.Count >= history.Count, "the feed to catch up", stack);
         Assert.Equal(history.Select(e => e.Id), feed.Events.Select(e => e.Id));
+        Assert.True(_telemetry.Sum("finetune.web.live.gap_refills") >= 1);
+    }
+
+    [Fact]
+    public async Task A_job_page_counts_as_open_from_its_start_to_its_disposal_and_once_when_it_moves_to_another_job()
+    {
+        await using var stack = await LivePathStack.StartAsync(stepDelay: TimeSpan.FromMilliseconds(150), withWeb: true);
+        var first = await stack.CreateJobAsync();
+        var second = await stack.CreateJobAsync();
+        await using var services = new ServiceCollection()
+            .AddHttpClient(FineTuneApiClient.HttpClientName, client => client.BaseAddress = stack.Api.BaseAddress).Services
+            .BuildServiceProvider();
+        var page = CreatePage(stack, services.GetRequiredService<IHttpClientFactory>());
+
+        await page.StartAsync(first.Id);
+        Assert.Equal((LiveState.Live, first.Id), (page.LiveState, page.Job?.Id));
+        Assert.Equal(1, _telemetry.Sum("finetune.web.job_pages.open"));
+        await page.StartAsync(second.Id);
+        Assert.Equal((LiveState.Live, second.Id), (page.LiveState, page.Job?.Id));
+        Assert.Equal(1, _telemetry.Sum("finetune.web.job_pages.open"));
+        await page.DisposeAsync();
+        Assert.Equal([1, -1], _telemetry.Measured("finetune.web.job_pages.open").Select(m => m.Value));
+    }
+
+    // The job page's state as JobPage makes it, for the admin signed in; its changes render at once, as there is no renderer.
+    private static JobPageState CreatePage(LivePathStack stack, IHttpClientFactory httpClients)
+    {
+        var authentication = new SignedIn(new ClaimsPrincipal(new ClaimsIdentity([new Claim(FineTuneClaims.ApiToken, LivePathStack.AdminToken)], "test")));
+        var token = new SignedInUserToken(authentication);
+        var apis = new FineTuneApiClientFactory(httpClients);
+        var workspace = new CurrentWorkspace(authentication, token, apis);
+        var api = apis.Create(token, workspace);
+        return new JobPageState(new LiveFeeds(api, token, new WebAddress(stack.Web!.BaseAddress), NullLoggerFactory.Instance), api, workspace, change => change());
+    }
+
+    private sealed class SignedIn(ClaimsPrincipal user) : AuthenticationStateProvider
+    {
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(new AuthenticationState(user));
+    }
+
+    // Where the page's circuit would be: the Web's address, which the feeds' hub address is made from.
+    private sealed class WebAddress : NavigationManager
+    {
+        public WebAddress(Uri web) => Initialize(web.ToString(), web.ToString());
     }
 
     // Stores the provider's newest events as a Worker would, but publishes nothing: retried until the provider
