@@ -9,6 +9,14 @@ public sealed class LayeringTests
 {
     private static readonly string[] ServerPackages = ["StackExchange.Redis", "OpenAI", "Microsoft.AspNetCore", "Aspire"];
 
+    // The SignalR client of `finetune jobs watch`: client packages that run on plain .NET (the framework check below holds).
+    private static readonly string[] ClientPackages =
+    [
+        "Microsoft.AspNetCore.SignalR.Client", "Microsoft.AspNetCore.SignalR.Client.Core", "Microsoft.AspNetCore.SignalR.Common",
+        "Microsoft.AspNetCore.SignalR.Protocols.Json", "Microsoft.AspNetCore.Http.Connections.Client", "Microsoft.AspNetCore.Http.Connections.Common",
+        "Microsoft.AspNetCore.Connections.Abstractions",
+    ];
+
     [Theory]
     [InlineData("FineTune.Checker")]
     [InlineData("FineTune.Contracts")]
@@ -25,7 +33,8 @@ public sealed class LayeringTests
             .ToList();
 
         Assert.Contains("Microsoft.ML.Tokenizers", packages);
-        Assert.DoesNotContain(packages, package => ServerPackages.Any(server => package.StartsWith(server, StringComparison.OrdinalIgnoreCase)));
+        var clients = project == "FineTune.Cli" ? ClientPackages : [];
+        Assert.DoesNotContain(packages.Except(clients), package => ServerPackages.Any(server => package.StartsWith(server, StringComparison.OrdinalIgnoreCase)));
         Assert.Equal(["Microsoft.NETCore.App"], frameworks);
     }
 
