@@ -3,14 +3,18 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace FineTune.Checker;
 
 // Counts o200k_base tokens of JSON string values straight from their UTF-8 bytes. One per worker:
 // it owns a char buffer and a cache of counts by content hash, because real datasets repeat the
-// same system prompts and tool definitions in every example. It also owns its tokenizer: instances
-// share the loaded vocabulary, but each has its own word cache, whose lock the workers would otherwise contend on.
+// same system prompts and tool definitions in every example.
+// Workers share nothing while counting, or the second core adds little: each owns its tokenizer (instances share the
+// loaded vocabulary, but each has its own word cache and that cache's lock), and each thread splits text into words with
+// its own copy of o200k's pattern, because a Regex instance hands its one cached matcher to one caller at a time and
+// the library asks for it once per word.
 internal sealed class TokenCounter
 {
     public const string EncodingName = "o200k_base";
@@ -20,6 +24,15 @@ internal sealed class TokenCounter
 
     private static readonly string[] SpecialTokens =
         ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|im_sep|>", "<|endofprompt|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"];
+
+    // o200k_base's pre-tokenization pattern, as tiktoken and Microsoft.ML.Tokenizers split text before byte-pair encoding.
+    private const string WordPattern =
+        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+        + @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+        + @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    [ThreadStatic]
+    private static Regex? _wordsOfThisThread;
 
     private readonly Tokenizer _tokenizer = TiktokenTokenizer.CreateForEncoding(EncodingName);
     private readonly Dictionary<ulong, int> _cache = [];
@@ -39,13 +52,23 @@ internal sealed class TokenCounter
 
         var key = XxHash3.HashToUInt64(raw);
         if (_cache.TryGetValue(key, out var cached)) return cached;
-        var count = _tokenizer.CountTokens(text);
+        // A special token counts as one token only where the library splits it off first.
+        var count = specialToken is null ? CountWords(text) : _tokenizer.CountTokens(text);
         if (_cache.Count >= CacheLimit) _cache.Clear();
         _cache[key] = count;
         return count;
     }
 
     public int Count(string text) => text.Length == 0 ? 0 : _tokenizer.CountTokens(text);
+
+    private int CountWords(ReadOnlySpan<char> text)
+    {
+        var words = _wordsOfThisThread ??= new Regex(WordPattern, RegexOptions.Compiled);
+        var count = 0;
+        foreach (var word in words.EnumerateMatches(text))
+            count += _tokenizer.CountTokens(text.Slice(word.Index, word.Length), considerPreTokenization: false);
+        return count;
+    }
 
     private ReadOnlySpan<char> Decode(ReadOnlySpan<byte> raw)
     {

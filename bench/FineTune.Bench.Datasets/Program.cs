@@ -56,12 +56,15 @@ static async Task<JsonObject> Check(string path, int? threads, int passes)
     await DatasetValidator.ValidateAsync(new MemoryStream(Encoding.UTF8.GetBytes(example)), null);
     var seconds = new List<double>();
     DatasetReport report = null!;
+    var allocated = 0L;
     for (var pass = 0; pass < passes; pass++)
     {
+        allocated = GC.GetTotalAllocatedBytes();
         var watch = Stopwatch.StartNew();
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         report = await DatasetValidator.ValidateAsync(stream, new DatasetCheckOptions { MaxDegreeOfParallelism = threads });
         seconds.Add(watch.Elapsed.TotalSeconds);
+        allocated = GC.GetTotalAllocatedBytes() - allocated;
     }
     var megabytes = report.Stats.Bytes / 1048576.0;
     return new JsonObject
@@ -74,6 +77,7 @@ static async Task<JsonObject> Check(string path, int? threads, int passes)
         ["mbPerSecond"] = megabytes / seconds[^1],
         ["coldMbPerSecond"] = megabytes / seconds[0],
         ["peakRssMb"] = PeakRssMb(),
+        ["allocatedMb"] = allocated / 1048576.0,
         ["valid"] = report.Valid,
         ["errors"] = report.Stats.ErrorCounts.Values.Sum(),
         ["warnings"] = report.Stats.WarningCounts.Values.Sum(),

@@ -346,6 +346,27 @@ public sealed class DatasetCheckerTests
         Assert.Equal(160, namedReport.Tokens!.Total);
     }
 
+    // The checker splits text into words itself (its own pattern per thread); the counts must stay the library's, to the token.
+    [Theory]
+    [InlineData("It's THEY'RE we'll I'D don't")]
+    [InlineData("Numbers 1234567 and 3.14159, 2026-12-02; ½ ² ٣")]
+    [InlineData("   leading and trailing spaces   \t\ttabs\r\n\r\nnew lines\n\n\n  ")]
+    [InlineData("def add(a, b):\n    return a + b  # sum\n\n\tprint(add(1, 2))")]
+    [InlineData("日本語の文章 and 中文测试, Привет мир, γειά σου, مرحبا, שלום, नमस्ते, 안녕하세요")]
+    [InlineData("Emoji 🚀😀👍🏽✅ and marks: e\u0301 cafe\u0301 naïve … “quoted” — dash")]
+    [InlineData("A special token <|endoftext|> in the middle")]
+    [InlineData("URLs https://example.com/a/b?c=d&e=f and paths C:\\Users\\me /usr/bin/env")]
+    public async Task Token_counts_are_the_tokenizers_for_any_text(string text)
+    {
+        var tokenizer = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("o200k_base");
+        var line = JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = text }, new { role = "assistant", content = "ok" } } });
+
+        var report = await Validate(string.Concat(Enumerable.Repeat(line + "\n", 10)));
+
+        var expected = 3 + (3 + tokenizer.CountTokens("user") + tokenizer.CountTokens(text)) + (3 + tokenizer.CountTokens("assistant") + tokenizer.CountTokens("ok"));
+        Assert.Equal(expected * 10, report.Tokens!.Total);
+    }
+
     [Fact]
     public async Task The_estimate_uses_the_default_epochs_and_the_price_table()
     {
