@@ -10,7 +10,9 @@ using StackExchange.Redis;
 // The bench stores and publishes the job's events as the Worker does (JobStore.AppendEventsAsync, then SaveAndPublishAsync),
 // and a MutationObserver in each page notes when each event's row appears, on the page's clock (performance.timeOrigin +
 // performance.now(): the same wall clock as the publisher's, on one machine). Also the Web's resident memory per open
-// job page. redis-server, the Api and the Web run as processes on loopback.
+// job page, and the Web's own finetune.web.relay.delay (publish → the relay's last send to the pages' hub connections),
+// which splits the delay into the relay's part and the part after it (the circuits' hub clients, render, the browser).
+// redis-server, the Api and the Web run as processes on loopback.
 //
 //   dotnet run -c Release --project bench/FineTune.Bench.JobPages -- [--pages 1,10,50] [--messages 100] [--rate 5]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -25,6 +27,7 @@ var redisConnection = services.StartRedis();
 // 50 pages of one person read the job and its events within seconds: this measures the live path, not the rate limit.
 var api = await services.StartApiAsync(redisConnection, token, new() { ["FineTune__RateLimit__Burst"] = "100000" });
 var web = await services.StartWebForBrowsersAsync(redisConnection, api);
+await using var webMetrics = new ServiceMetrics(services.ProcessId(web), "FineTune.Web", TimeSpan.FromSeconds(1));
 
 await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
 var jobs = new JobStore(redis);
@@ -59,8 +62,8 @@ await signIn.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ord
 await signIn.CloseAsync();
 
 Console.WriteLine($"Web {web}, Api {api}; {messages} events at {rate}/s per run, each page a circuit of its own");
-Console.WriteLine("| pages | events/s | deliveries | lost | p50 ms | p99 ms | max ms | Web RSS MB | Web MB per page | Web CPU % |");
-Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine("| pages | events/s | deliveries | lost | p50 ms | p99 ms | max ms | mean ms | relay mean ms (metric) | Web RSS MB | Web MB per page | Web CPU % |");
+Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 var published = 0;
 foreach (var count in pageCounts)
 {
@@ -73,11 +76,15 @@ foreach (var count in pageCounts)
     var warmUp = await PublishAsync(10, rate: 20);
     await Task.WhenAll(pages.Select(page => SeenAllAsync(page, warmUp.Keys)));
 
+    await webMetrics.UntilAsync(intervals => Relayed(intervals).Count >= published, TimeSpan.FromSeconds(30));
+    var firstMeasured = webMetrics.Intervals.Count;
     var cpuBefore = services.ProcessorTime(web);
     var run = Stopwatch.StartNew();
     var sent = await PublishAsync(messages, rate);
     var everyPageSawAll = await Task.WhenAll(pages.Select(page => SeenAllAsync(page, sent.Keys)));
     var cpu = (services.ProcessorTime(web) - cpuBefore).TotalSeconds / run.Elapsed.TotalSeconds * 100;
+    await webMetrics.UntilAsync(intervals => Relayed(intervals).Count >= published, TimeSpan.FromSeconds(30));
+    var relay = Relayed(webMetrics.Intervals.Skip(firstMeasured));
 
     var latencies = new List<double>();
     foreach (var page in pages)
@@ -89,9 +96,16 @@ foreach (var count in pageCounts)
     var lost = count * messages - latencies.Count;
     Console.WriteLine($"| {count} | {rate} | {latencies.Count} | {lost}{(everyPageSawAll.All(all => all) ? "" : " (timed out)")} " +
         $"| {BenchServices.Percentile(latencies, 50):F1} | {BenchServices.Percentile(latencies, 99):F1} | {latencies.LastOrDefault():F1} " +
-        $"| {rssOpen:N0} | {(rssOpen - rssBefore) / count:N1} | {cpu:N0} |");
+        $"| {latencies.DefaultIfEmpty().Average():F1} | {relay.Sum / relay.Count * 1000:F1} | {rssOpen:N0} | {(rssOpen - rssBefore) / count:N1} | {cpu:N0} |");
 
     foreach (var page in pages) await page.CloseAsync();
+}
+
+// The relay's delays recorded over these intervals: how many updates and the sum of their delays (s).
+static (long Count, double Sum) Relayed(IEnumerable<ServiceMetrics.Interval> intervals)
+{
+    var relayed = intervals.Where(i => i.Instrument == "finetune.web.relay.delay").ToList();
+    return (relayed.Sum(i => i.Count), relayed.Sum(i => i.Sum));
 }
 
 async Task<IPage> OpenJobPageAsync()
