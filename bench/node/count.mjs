@@ -3,7 +3,7 @@
 // message 3 + the tokens of its string values + 1 for a name; tool calls count their function name
 // and arguments; tool definitions count every key and string value).
 // Usage: node count.mjs gpt-tokenizer|tiktoken FILE [PASSES]   -> one JSON line on stdout
-// With PASSES > 1 the file is counted that many times: the first pass is cold, the last warm (both reported).
+// With PASSES > 1 the file is counted that many times: the first pass is cold, the others warm (their median is reported).
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -82,7 +82,9 @@ for (let pass = 0; pass < passes; pass++) {
   clearCache();
   runs.push(await countFile());
 }
-const { examples, total, trainable, seconds } = runs[runs.length - 1];
+const { examples, total, trainable } = runs[0];
+const warm = (runs.length > 1 ? runs.slice(1) : runs).map((run) => run.seconds).sort((a, b) => a - b);
+const seconds = warm.length % 2 === 1 ? warm[(warm.length - 1) / 2] : (warm[warm.length / 2 - 1] + warm[warm.length / 2]) / 2;
 const megabytes = statSync(file).size / (1024 * 1024);
 console.log(JSON.stringify({
   tool: lib, examples, totalTokens: total, trainableTokens: trainable, seconds,
