@@ -9,7 +9,8 @@ namespace FineTune.Checker;
 
 // Counts o200k_base tokens of JSON string values straight from their UTF-8 bytes. One per worker:
 // it owns a char buffer and a cache of counts by content hash, because real datasets repeat the
-// same system prompts and tool definitions in every example.
+// same system prompts and tool definitions in every example. It also owns its tokenizer: instances
+// share the loaded vocabulary, but each has its own word cache, whose lock the workers would otherwise contend on.
 internal sealed class TokenCounter
 {
     public const string EncodingName = "o200k_base";
@@ -20,10 +21,11 @@ internal sealed class TokenCounter
     private static readonly string[] SpecialTokens =
         ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|im_sep|>", "<|endofprompt|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>"];
 
-    private readonly Tokenizer _tokenizer = O200k.Value;
+    private readonly Tokenizer _tokenizer = TiktokenTokenizer.CreateForEncoding(EncodingName);
     private readonly Dictionary<ulong, int> _cache = [];
     private char[] _chars = new char[16 * 1024];
 
+    // Loads the vocabulary once, before the workers start, so that no worker's first string pays for it.
     public static void WarmUp() => _ = O200k.Value;
 
     // The tokens of a string value; specialToken is set when the text holds a special token such as <|endoftext|>.

@@ -28,12 +28,15 @@ public sealed record AuditCursor(long At, string Id)
 
 // Each workspace's audit log: a sorted set of entries (JSON) scored by time, newest Capacity kept.
 // Entries are written after the act succeeded, so the log never shows something that did not happen.
-// Each entry is also kept in a narrow log of its target, of its actor and of its kind of action, trimmed the same way,
-// so a filter on one of them reads that log instead of scanning the workspace's. That costs each entry four copies.
+// Each entry is also kept in a narrow log of its target, of its actor, of its action and of its kind of action, trimmed the
+// same way, so a filter on one of them reads that log instead of scanning the workspace's. That costs each entry five copies.
 public sealed class AuditLog(IConnectionMultiplexer redis, TimeProvider time)
 {
     public const int Capacity = 100_000;
     private const int ReadBatch = 500;
+
+    // What the narrow logs of a workspace hold, as its marker records once they are filled: 2 adds the exact-action logs.
+    private const string NarrowLogsVersion = "2";
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -104,7 +107,7 @@ public sealed class AuditLog(IConnectionMultiplexer redis, TimeProvider time)
         var entered = 0;
         foreach (var workspaceId in workspaceIds)
         {
-            if (await Db.KeyExistsAsync(RedisKeys.WorkspaceAuditIndexed(workspaceId))) continue;
+            if (await Db.StringGetAsync(RedisKeys.WorkspaceAuditIndexed(workspaceId)) == NarrowLogsVersion) continue;
             for (long offset = 0; ; offset += ReadBatch)
             {
                 var batch = await Db.SortedSetRangeByRankWithScoresAsync(RedisKeys.WorkspaceAudit(workspaceId), offset, offset + ReadBatch - 1);
@@ -113,25 +116,31 @@ public sealed class AuditLog(IConnectionMultiplexer redis, TimeProvider time)
                 entered += (await Task.WhenAll(adds)).Count(added => added.Any(wasNew => wasNew));
                 if (batch.Length < ReadBatch) break;
             }
-            await Db.StringSetAsync(RedisKeys.WorkspaceAuditIndexed(workspaceId), "1");
+            await Db.StringSetAsync(RedisKeys.WorkspaceAuditIndexed(workspaceId), NarrowLogsVersion);
         }
         return entered;
     }
 
-    // The workspace's log first.
-    private static string[] LogsOf(AuditEntry entry) =>
-    [
+    // The workspace's log first. The action log and the kind log share the field: an action (job.cancelled) has a dot,
+    // its kind (job) has none; an action without one is its own kind, and its two logs are one.
+    private static IEnumerable<string> LogsOf(AuditEntry entry) => new[]
+    {
         RedisKeys.WorkspaceAudit(entry.WorkspaceId),
         RedisKeys.WorkspaceAuditBy(entry.WorkspaceId, "target", entry.TargetId),
         RedisKeys.WorkspaceAuditBy(entry.WorkspaceId, "actor", entry.ActorId),
+        RedisKeys.WorkspaceAuditBy(entry.WorkspaceId, "action", entry.Action),
         RedisKeys.WorkspaceAuditBy(entry.WorkspaceId, "action", ActionKind(entry.Action)!),
-    ];
+    }.Distinct();
 
     private static string NarrowestLog(string workspaceId, AuditQuery query) =>
         query.TargetId is { } target ? RedisKeys.WorkspaceAuditBy(workspaceId, "target", target)
         : query.ActorId is { } actor ? RedisKeys.WorkspaceAuditBy(workspaceId, "actor", actor)
+        : IsPrefix(query.Action) is false ? RedisKeys.WorkspaceAuditBy(workspaceId, "action", query.Action!)
         : ActionKind(query.Action) is { } kind ? RedisKeys.WorkspaceAuditBy(workspaceId, "action", kind)
         : RedisKeys.WorkspaceAudit(workspaceId);
+
+    // Null without an action filter.
+    private static bool? IsPrefix(string? action) => string.IsNullOrEmpty(action) ? null : action.EndsWith('*') || action.EndsWith('.');
 
     // "job" for job.cancelled and for the filters job. and job.*; none for a filter that is a prefix of kinds (jo*).
     private static string? ActionKind(string? action)
@@ -139,7 +148,7 @@ public sealed class AuditLog(IConnectionMultiplexer redis, TimeProvider time)
         if (string.IsNullOrEmpty(action)) return null;
         var dot = action.IndexOf('.', StringComparison.Ordinal);
         if (dot > 0) return action[..dot];
-        return action.EndsWith('*') || action.EndsWith('.') ? null : action;
+        return IsPrefix(action) is true ? null : action;
     }
 
     // A narrow log may still hold entries that the workspace's full log has dropped; they stay dropped.

@@ -41,7 +41,8 @@ public static class DatasetsApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxDatasetBytes + UploadOverheadBytes))
             .RequireWorkspaceRole(WorkspaceRole.Member);
         api.MapGet("/", ListDatasets).WithName("ListDatasets")
-            .WithSummary("The workspace's datasets, newest first: limit (default 10,000), after (a dataset id: the datasets older than it)")
+            .WithSummary("The workspace's datasets, newest first: limit (default 10,000), after (a dataset id: the datasets older than it). "
+                + "Each report without its problem lists and token histogram (GET /api/datasets/{id} has them); their counts are in stats")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
         api.MapGet("/models", ListModels).WithName("ListDatasetModels").WithSummary("The models a dataset can be checked against: context limit and training price")
             .RequireWorkspaceRole(WorkspaceRole.Viewer);
@@ -144,7 +145,8 @@ public static class DatasetsApi
 
     public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(
         WorkspaceScope workspace, [FromQuery] int? limit, [FromQuery] string? after, [AsParameters] DatasetServices services) =>
-        TypedResults.Ok(await services.Datasets.ListAsync(workspace.Id, Math.Clamp(limit ?? 10_000, 1, 50_000), after));
+        TypedResults.Ok<IReadOnlyList<DatasetRecord>>(
+            [.. (await services.Datasets.ListAsync(workspace.Id, Math.Clamp(limit ?? 10_000, 1, 50_000), after)).Select(dataset => dataset.Summary())]);
 
     public static async Task<Results<NoContent, NotFound>> DeleteDataset(string id, ClaimsPrincipal user, [AsParameters] DatasetServices services)
     {

@@ -32,6 +32,24 @@ public sealed record DatasetRecord(
 
     // A dataset made from a model's answers rather than uploaded: which model answered, how, and to what. Null otherwise.
     public DatasetProvenance? Provenance { get; init; }
+
+    // The record as a list shows it: its report without the problem lists and the token histogram, which only the dataset's
+    // own page reads (GET /api/datasets/{id}) and which make up most of a record. The problems' counts stay in Report.Stats.
+    // Reports stored before the counts existed get them from their lists.
+    public DatasetRecord Summary() => this with
+    {
+        Report = Report with
+        {
+            Errors = [],
+            Warnings = [],
+            Tokens = Report.Tokens is { } tokens ? tokens with { Histogram = [] } : null,
+            Stats = Report.Stats with
+            {
+                ErrorCounts = Report.Stats.ErrorCounts.Count > 0 ? Report.Stats.ErrorCounts : Report.Errors.CountBy(e => e.Code).ToDictionary(),
+                WarningCounts = Report.Stats.WarningCounts.Count > 0 ? Report.Stats.WarningCounts : Report.Warnings.CountBy(w => w.Code).ToDictionary(),
+            },
+        },
+    };
 }
 
 // Where a recorded dataset came from: an eval run's answers (Kind "recording"), one example per answered item. A model can

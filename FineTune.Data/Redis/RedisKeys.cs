@@ -48,7 +48,7 @@ public static class RedisKeys
 
     // Governance: audit log, budgets and usage, approvals, watchers, notifications, webhooks.
     public static string WorkspaceAudit(string workspaceId) => $"finetune:workspace:{workspaceId}:audit";
-    // The same entries again, those of one target, one actor or one kind of action (field: target, actor, action).
+    // The same entries again, those of one target, one actor, one action or one kind of action (field: target, actor, action).
     public static string WorkspaceAuditBy(string workspaceId, string field, string value) => $"finetune:workspace:{workspaceId}:audit:{field}:{value}";
     public static string WorkspaceAuditIndexed(string workspaceId) => $"finetune:workspace:{workspaceId}:audit:indexed";
     public static string WorkspaceBudget(string workspaceId) => $"finetune:workspace:{workspaceId}:budget";

@@ -41,13 +41,7 @@ var provider = await services.StartServiceAsync("FineTune.LocalProvider", new()
     ["LocalProvider__StepDelay"] = "01:00:00",
 });
 var providerEndpoint = provider + "v1";
-var api = await services.StartServiceAsync("FineTune.Api", new()
-{
-    ["ConnectionStrings__redis"] = redis,
-    ["FineTune__Provider__Endpoint"] = providerEndpoint,
-    ["FineTune__Bootstrap__AdminToken"] = token,
-    ["FineTune__DataDirectory"] = services.DataDirectory,
-});
+var api = await services.StartApiAsync(redis, token, new() { ["FineTune__Provider__Endpoint"] = providerEndpoint });
 await services.StartServiceAsync("FineTune.Worker", new()
 {
     ["ConnectionStrings__redis"] = redis,
@@ -56,15 +50,7 @@ await services.StartServiceAsync("FineTune.Worker", new()
     // The slot-holding job stays the benchmark's own: not imported into FineTune and polled.
     ["FineTune__Worker__ImportInterval"] = "1.00:00:00",
 });
-var web = await services.StartServiceAsync("FineTune.Web", new()
-{
-    ["ConnectionStrings__redis"] = redis,
-    ["FineTune__DataDirectory"] = services.DataDirectory,
-    ["services__api__http__0"] = api.ToString().TrimEnd('/'),
-    // Run from its build output, the Web serves Blazor's script and MudBlazor's files (static web assets of packages)
-    // only in Development, as under the AppHost; without them the page never becomes interactive.
-    ["ASPNETCORE_ENVIRONMENT"] = "Development",
-});
+var web = await services.StartWebForBrowsersAsync(redis, api);
 await HoldTrainingSlotAsync(providerEndpoint);
 
 using var apiClient = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromMinutes(10) };

@@ -49,6 +49,31 @@ public sealed class BenchServices : IAsyncDisposable
         throw new TimeoutException($"{project} did not become healthy");
     }
 
+    // The Api on the benchmark's Redis, with an admin token; its provider is never called unless settings name one.
+    public Task<Uri> StartApiAsync(string redis, string adminToken, Dictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__redis"] = redis,
+            ["FineTune__Bootstrap__AdminToken"] = adminToken,
+            ["FineTune__DataDirectory"] = DataDirectory,
+            ["FineTune__Provider__Endpoint"] = "http://127.0.0.1:9/v1",
+        };
+        foreach (var (key, value) in settings ?? []) environment[key] = value;
+        return StartServiceAsync("FineTune.Api", environment);
+    }
+
+    // The Web on the benchmark's Redis and Api, for a browser: run from its build output, the Web serves Blazor's script and
+    // MudBlazor's files (static web assets of packages) only in Development, as under the AppHost; without them a page never
+    // becomes interactive.
+    public Task<Uri> StartWebForBrowsersAsync(string redis, Uri api) => StartServiceAsync("FineTune.Web", new()
+    {
+        ["ConnectionStrings__redis"] = redis,
+        ["FineTune__DataDirectory"] = DataDirectory,
+        ["services__api__http__0"] = api.ToString().TrimEnd('/'),
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    });
+
     // One service started here, stopped before the run ends: a Worker started again with other settings.
     public async Task StopServiceAsync(Uri address)
     {

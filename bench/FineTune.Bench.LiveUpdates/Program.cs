@@ -21,15 +21,8 @@ const string token = "bench-admin-token";
 
 await using var services = new BenchServices();
 var redisConnection = services.StartRedis();
-var api = await services.StartServiceAsync("FineTune.Api", new()
-{
-    ["ConnectionStrings__redis"] = redisConnection,
-    ["FineTune__Bootstrap__AdminToken"] = token,
-    ["FineTune__DataDirectory"] = services.DataDirectory,
-    ["FineTune__Provider__Endpoint"] = "http://127.0.0.1:9/v1",
-    // 1,000 clients join with one token within a second: this measures the live path, not the rate limit.
-    ["FineTune__RateLimit__Burst"] = "100000",
-});
+// 1,000 clients join with one token within a second: this measures the live path, not the rate limit.
+var api = await services.StartApiAsync(redisConnection, token, new() { ["FineTune__RateLimit__Burst"] = "100000" });
 var web = await services.StartServiceAsync("FineTune.Web", new()
 {
     ["ConnectionStrings__redis"] = redisConnection,

@@ -165,6 +165,24 @@ public abstract class DatasetApiTests<TRedis>(FineTuneStack<TRedis> stack) where
         Assert.Equal(uploaded.Order(), paged.Order());
     }
 
+    [Fact]
+    public async Task The_dataset_list_gives_each_report_without_its_problem_lists_but_with_their_counts()
+    {
+        using var api = stack.CreateApiClient();
+        await ApiCalls.UseNewWorkspaceAsync(api, "Dataset summaries");
+        var uploaded = await ApiCalls.UploadSampleAsync(api, "capitals-with-errors.jsonl");
+        var full = (await api.GetFromJsonAsync<DatasetRecord>($"/api/datasets/{uploaded.Id}", FineTuneJson.Options))!;
+        Assert.NotEmpty(full.Report.Errors);
+
+        var listed = Assert.Single((await api.GetFromJsonAsync<List<DatasetRecord>>("/api/datasets", FineTuneJson.Options))!);
+
+        Assert.Empty(listed.Report.Errors);
+        Assert.Empty(listed.Report.Warnings);
+        Assert.Empty(listed.Report.Tokens!.Histogram);
+        Assert.Equal(full.Report.Stats.ErrorCounts, listed.Report.Stats.ErrorCounts);
+        Assert.Equal((full.Report.ExampleCount, full.Report.Tokens!.Total), (listed.Report.ExampleCount, listed.Report.Tokens.Total));
+    }
+
     private static async Task<List<string>> DatasetIdsAsync(HttpClient api, string path) =>
         (await api.GetFromJsonAsync<List<DatasetRecord>>(path, FineTuneJson.Options))!.Select(dataset => dataset.Id).ToList();
 

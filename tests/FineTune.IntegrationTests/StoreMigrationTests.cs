@@ -43,10 +43,12 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         await db.StringSetAsync(RedisKeys.Workspace(workspace.Id), FineTuneJson.Serialize(workspace));
         Assert.False(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
 
-        // The dataset's upload as the audit log held it before each target had its own log.
-        await db.KeyDeleteAsync([RedisKeys.WorkspaceAuditBy(Workspace.DefaultId, "target", dataset.Id), RedisKeys.WorkspaceAuditIndexed(Workspace.DefaultId),
+        // The dataset's upload as the audit log held it before each target and each action had its own log.
+        await db.KeyDeleteAsync([RedisKeys.WorkspaceAuditBy(Workspace.DefaultId, "target", dataset.Id),
+            RedisKeys.WorkspaceAuditBy(Workspace.DefaultId, "action", AuditAction.DatasetCreated), RedisKeys.WorkspaceAuditIndexed(Workspace.DefaultId),
             RedisKeys.JobsStatusIndexed]);
         Assert.Empty((await api.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={dataset.Id}", FineTuneJson.Options))!.Entries);
+        Assert.Empty((await api.GetFromJsonAsync<AuditPage>($"/api/audit?action={AuditAction.DatasetCreated}", FineTuneJson.Options))!.Entries);
 
         await stack.Api.KillAsync();
         await stack.Api.StartAgainAsync();
@@ -58,6 +60,8 @@ public sealed class StoreMigrationTests(FineTuneStack<GarnetRedisServer> stack) 
         Assert.True(await db.SetContainsAsync(RedisKeys.AllWorkspaces, workspace.Id));
         var upload = Assert.Single((await api.GetFromJsonAsync<AuditPage>($"/api/audit?targetId={dataset.Id}", FineTuneJson.Options))!.Entries);
         Assert.Equal(AuditAction.DatasetCreated, upload.Action);
+        Assert.Contains((await api.GetFromJsonAsync<AuditPage>($"/api/audit?action={AuditAction.DatasetCreated}&limit=500", FineTuneJson.Options))!.Entries,
+            entry => entry.TargetId == dataset.Id);
     }
 
     private static async Task<List<T>> ListAsync<T>(HttpClient api, string path) =>

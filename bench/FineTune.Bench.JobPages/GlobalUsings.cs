@@ -1,0 +1,2 @@
+global using FineTune.Contracts;
+global using FineTune.Data;
