@@ -1,5 +1,7 @@
 // Posts the chosen bundle from the browser straight to the Web's /upload/bundles endpoint over HTTP (not through the
 // Blazor circuit), and tells the component how the Api answered.
+import { attached } from '../file-button.js';
+
 export function attach(input, component, uploadPath) {
     // Gone when the user left the page while this module loaded: there is nothing to attach to.
     if (!input) return;
@@ -20,4 +22,5 @@ export function attach(input, component, uploadPath) {
             component.invokeMethodAsync('ImportFinished', 0, null);
         }
     });
+    attached(input);
 }

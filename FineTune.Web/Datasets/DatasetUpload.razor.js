@@ -1,5 +1,7 @@
 // Uploads the chosen dataset file from the browser straight to the Web's /upload/datasets endpoint
 // over HTTP (not through the Blazor circuit), reporting progress to the upload component as it goes.
+import { attached } from '../file-button.js';
+
 export function attach(input, component, uploadPath, maxBytes) {
     // Gone when the user left the page while this module loaded: there is nothing to attach to.
     if (!input) return;
@@ -10,6 +12,7 @@ export function attach(input, component, uploadPath, maxBytes) {
         // assumes one from the lines.
         if (file) upload(file, input.dataset.method, input.dataset.format, component, uploadPath, maxBytes);
     });
+    attached(input);
 }
 
 function upload(file, method, format, component, uploadPath, maxBytes) {

@@ -32,7 +32,7 @@ public sealed partial class AccountBrowserTests(AppHostFixture fixture, ITestOut
         // Off to the provider (which signs the user in without asking) and back, signed in.
         await page.WaitForURLAsync(new Regex("/datasets$"));
         await WaitForInteractiveAsync(page);
-        await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync("Grace Hopper");
+        await Assertions.Expect(page.GetByTestId("user-menu")).ToHaveTextAsync("Grace Hopper");
         await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToHaveTextAsync("Grace Hopper's workspace");
         await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToHaveAttributeAsync("data-role", "owner");
     }
@@ -66,7 +66,7 @@ public sealed partial class AccountBrowserTests(AppHostFixture fixture, ITestOut
         await page.WaitForURLAsync(new Regex("/jobs$"));
         await WaitForInteractiveAsync(page);
         await Assertions.Expect(page.GetByTestId("workspace-switcher")).ToHaveAttributeAsync("data-workspace-id", workspaceId!);
-        await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync(person.Name);
+        await Assertions.Expect(page.GetByTestId("user-menu")).ToHaveTextAsync(person.Name);
         // A new workspace: none of the jobs other tests made in the admin's workspace.
         await Assertions.Expect(page.GetByText("No jobs yet")).ToBeVisibleAsync();
     }

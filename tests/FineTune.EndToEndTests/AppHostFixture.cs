@@ -60,23 +60,33 @@ public sealed class AppHostFixture : IAsyncLifetime
     public static string Sample(string name) => Path.Combine(AppContext.BaseDirectory, "samples", name);
 
     // The capitals sample as a dataset of the admin's workspace.
-    public async Task<DatasetRecord> UploadCapitalsAsync(string name)
+    public Task<DatasetRecord> UploadCapitalsAsync(string name) => UploadSampleAsync("capitals-train.jsonl", name);
+
+    // A sample file as a dataset of the admin's own workspace, or of another the admin belongs to.
+    public async Task<DatasetRecord> UploadSampleAsync(string sample, string name, string? workspaceId = null)
     {
         using var api = CreateApiClient();
-        using var content = new StreamContent(File.OpenRead(Sample("capitals-train.jsonl")));
+        if (workspaceId is not null) api.DefaultRequestHeaders.Add("FineTune-Workspace", workspaceId);
+        using var content = new StreamContent(File.OpenRead(Sample(sample)));
         var response = await api.PostAsync($"/api/datasets?name={name}", content);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<DatasetRecord>(FineTuneJson.Options))!;
+    }
+
+    // A new, empty workspace of the admin's.
+    public async Task<WorkspaceMembership> CreateWorkspaceAsync(string name)
+    {
+        using var api = CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/workspaces", new { name });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<WorkspaceMembership>(FineTuneJson.Options))!;
     }
 
     // A job on the dataset, finished: after 3 epochs the LocalProvider's model answers the dataset's prompts as the data does.
     public async Task<FineTuneJob> TrainAsync(string datasetId, string suffix, int epochs = 3)
     {
         using var api = CreateApiClient();
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: suffix, Seed: 5,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: epochs))), FineTuneJson.Options);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var job = await StartJobAsync(datasetId, suffix, epochs);
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while (!JobStatus.IsTerminal(job.Status))
         {
@@ -86,6 +96,16 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
         Assert.Equal(JobStatus.Succeeded, job.Status);
         return job;
+    }
+
+    // A job on the dataset, just created: it runs epochs x the dataset's lines steps of 200 ms.
+    public async Task<FineTuneJob> StartJobAsync(string datasetId, string suffix, int epochs)
+    {
+        using var api = CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(datasetId, "gpt-4.1-mini", Suffix: suffix, Seed: 5,
+            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: epochs))), FineTuneJson.Options);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
     }
 
     // For what the services do in their own time: polls until it holds, for 90 seconds at most.

@@ -112,10 +112,7 @@ public sealed partial class JobBrowserTests(AppHostFixture fixture, ITestOutputH
         var dataset = await fixture.UploadCapitalsAsync("browser-lost-update.jsonl");
         using var api = fixture.CreateApiClient();
         // Long enough to still be running, whatever the machine's load, when the update is lost.
-        var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-4.1-mini", Suffix: "hole", Seed: 3,
-            Method: new JobMethod("supervised", new JobHyperparameters(NEpochs: 20))), FineTuneJson.Options);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var job = (await created.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!;
+        var job = await fixture.StartJobAsync(dataset.Id, "hole", epochs: 20);
         var page = await _browser.NewSignedInPageAsync();
         await page.GoToInteractivePageAsync($"/jobs/{job.Id}");
         await AppHostFixture.WaitForAsync(async () => await page.Locator("[data-testid=job-event]").CountAsync() >= 5, "live events on the job page");

@@ -124,6 +124,8 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             await AppHostFixture.WaitForAsync(async () => (await pages[i].JobEventIdsAsync()).SequenceEqual(expected), $"job {waiting[i].Id}'s whole history on its page");
         }
 
+        // Closing the browser checks its last page with axe-core, which needs the Web still up.
+        await browser.DisposeAsync();
         await app.StopAsync();
         Directory.Delete(dataDirectory, recursive: true);
     }

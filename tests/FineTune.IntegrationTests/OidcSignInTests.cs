@@ -70,7 +70,9 @@ public sealed class OidcSignInTests(WebStack stack) : IClassFixture<WebStack>, I
         var landed = await browser.GetAsync("/login/oidc?returnUrl=%2Fdatasets");
         Assert.True(landed.StatusCode == HttpStatusCode.OK, await landed.Content.ReadAsStringAsync());
         Assert.Equal("/datasets", landed.RequestMessage!.RequestUri!.AbsolutePath);
-        Assert.Contains("data-testid=\"user-name\">Grace Hopper<", await landed.Content.ReadAsStringAsync());
+        var html = await landed.Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"user-menu\"", html);
+        Assert.Contains("Grace Hopper", html);
         // The Api checked the provider's ID token and made the account (the Web does not trust the token itself).
         await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
         var linked = await redis.GetServers()[0].KeysAsync(pattern: $"finetune:user-by-oidc:*:{stack.Provider.SignInAs}").ToListAsync();
