@@ -23,8 +23,10 @@ public sealed class JobUploadTests(FineTuneStack<GarnetRedisServer> stack) : ICl
     public async Task The_create_answers_while_the_provider_still_holds_the_upload_and_a_cancel_then_stops_it_before_the_provider()
     {
         using var api = stack.CreateApiClient();
+        // A workspace of its own: the other tests' jobs, still training, add to the default workspace's usage meanwhile.
+        var workspace = await ApiCalls.UseNewWorkspaceAsync(api, "Held upload");
         var dataset = await UploadUniqueDatasetAsync(api, "held-upload.jsonl");
-        var usageBefore = await UsageAsync(api);
+        var usageBefore = await UsageAsync(api, workspace.Id);
         // The provider sits on the file for five seconds before it answers.
         await SetFaultAsync(new { path = "/v1/files", method = "POST", kind = "delay", delay = "00:00:05", times = 1 });
 
@@ -34,14 +36,14 @@ public sealed class JobUploadTests(FineTuneStack<GarnetRedisServer> stack) : ICl
         Assert.Equal(JobStatus.Uploading, job.Status);
         var sending = Assert.Single(job.Upload!.Datasets);
         Assert.Equal((dataset.Sha256, dataset.Bytes, 0L, null), (sending.Sha256, sending.Bytes, sending.BytesSent, sending.FileId));
-        Assert.True((await UsageAsync(api)).TrainedTokens > usageBefore.TrainedTokens, "the launch counts against the month");
+        Assert.True((await UsageAsync(api, workspace.Id)).TrainedTokens > usageBefore.TrainedTokens, "the launch counts against the month");
 
         // The Worker's upload has reached the provider, which holds it: the job is cancelled meanwhile.
         await UntilAsync(async () => (await FaultsAsync())[0].GetProperty("matched").GetInt32() == 1, "the upload to reach the provider");
         var cancel = await api.PostAsync($"/api/jobs/{job.Id}/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         Assert.Equal(JobStatus.Cancelled, (await cancel.Content.ReadFromJsonAsync<FineTuneJob>(FineTuneJson.Options))!.Status);
-        Assert.Equal(usageBefore.TrainedTokens, (await UsageAsync(api)).TrainedTokens);
+        Assert.Equal(usageBefore.TrainedTokens, (await UsageAsync(api, workspace.Id)).TrainedTokens);
 
         // Once the provider answers, the Worker sees the cancel and creates nothing there.
         await UntilAsync(() => Task.FromResult(stack.Worker.Output.Contains($"Job {job.Id}: stopped uploading")), "the Worker to stop the upload");
@@ -82,8 +84,10 @@ public sealed class JobUploadTests(FineTuneStack<GarnetRedisServer> stack) : ICl
     public async Task A_job_the_provider_refuses_fails_with_the_providers_reason_and_gives_its_budget_back()
     {
         using var api = stack.CreateApiClient();
+        // A workspace of its own: the other tests' jobs, still training, add to the default workspace's usage meanwhile.
+        var workspace = await ApiCalls.UseNewWorkspaceAsync(api, "Refused");
         var dataset = await UploadUniqueDatasetAsync(api, "refused.jsonl");
-        var usageBefore = await UsageAsync(api);
+        var usageBefore = await UsageAsync(api, workspace.Id);
 
         var created = await api.PostAsJsonAsync("/api/jobs", new CreateJobRequest(dataset.Id, "gpt-0-nonexistent", Suffix: "refused"), FineTuneJson.Options);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -94,7 +98,8 @@ public sealed class JobUploadTests(FineTuneStack<GarnetRedisServer> stack) : ICl
         Assert.Null(failed.ProviderJobId);
         Assert.Equal(("model", "model_not_available"), (failed.Error!.Param, failed.Error.Code));
         Assert.Contains("gpt-0-nonexistent is not available for fine-tuning", failed.Error.Message);
-        Assert.Equal(usageBefore.TrainedTokens, (await UsageAsync(api)).TrainedTokens);
+        // The Worker gives the charge back just after it stores the failure (only a job not cancelled meanwhile has one).
+        await UntilAsync(async () => (await UsageAsync(api, workspace.Id)).TrainedTokens == usageBefore.TrainedTokens, "the charge given back");
     }
 
     private async Task<FineTuneJob> LaunchAsync(HttpClient api, string datasetId, string suffix)
@@ -116,8 +121,8 @@ public sealed class JobUploadTests(FineTuneStack<GarnetRedisServer> stack) : ICl
         await ApiCalls.UploadAsync(api, name, await File.ReadAllTextAsync(Repository.Sample("capitals-train.jsonl"))
             + $$"""{"messages":[{"role":"user","content":"Which test is this?"},{"role":"assistant","content":"{{Guid.NewGuid()}}"}]}""" + "\n");
 
-    private static async Task<BudgetUsage> UsageAsync(HttpClient api) =>
-        (await api.GetFromJsonAsync<WorkspaceSettings>($"/api/workspaces/{Workspace.DefaultId}/settings", FineTuneJson.Options))!.Usage;
+    private static async Task<BudgetUsage> UsageAsync(HttpClient api, string workspaceId) =>
+        (await api.GetFromJsonAsync<WorkspaceSettings>($"/api/workspaces/{workspaceId}/settings", FineTuneJson.Options))!.Usage;
 
     // The provider's own routes, with a key as any client sends one.
     private HttpClient ProviderAdmin() =>
