@@ -135,12 +135,12 @@ public sealed class AuditLog(IConnectionMultiplexer redis, TimeProvider time)
     private static string NarrowestLog(string workspaceId, AuditQuery query) =>
         query.TargetId is { } target ? RedisKeys.WorkspaceAuditBy(workspaceId, "target", target)
         : query.ActorId is { } actor ? RedisKeys.WorkspaceAuditBy(workspaceId, "actor", actor)
-        : IsPrefix(query.Action) is false ? RedisKeys.WorkspaceAuditBy(workspaceId, "action", query.Action!)
+        : query.Action is { Length: > 0 } action && !IsPrefix(action) ? RedisKeys.WorkspaceAuditBy(workspaceId, "action", action)
         : ActionKind(query.Action) is { } kind ? RedisKeys.WorkspaceAuditBy(workspaceId, "action", kind)
         : RedisKeys.WorkspaceAudit(workspaceId);
 
-    // Null without an action filter.
-    private static bool? IsPrefix(string? action) => string.IsNullOrEmpty(action) ? null : action.EndsWith('*') || action.EndsWith('.');
+    // "job." and "job.*" match every action that starts with "job."; anything else matches one action exactly.
+    private static bool IsPrefix(string action) => action.EndsWith('*') || action.EndsWith('.');
 
     // "job" for job.cancelled and for the filters job. and job.*; none for a filter that is a prefix of kinds (jo*).
     private static string? ActionKind(string? action)
@@ -148,7 +148,7 @@ public sealed class AuditLog(IConnectionMultiplexer redis, TimeProvider time)
         if (string.IsNullOrEmpty(action)) return null;
         var dot = action.IndexOf('.', StringComparison.Ordinal);
         if (dot > 0) return action[..dot];
-        return IsPrefix(action) is true ? null : action;
+        return IsPrefix(action) ? null : action;
     }
 
     // A narrow log may still hold entries that the workspace's full log has dropped; they stay dropped.
