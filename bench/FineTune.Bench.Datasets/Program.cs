@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using FineTune.Bench.Datasets;
 
 // dotnet run -c Release --project bench/FineTune.Bench.Datasets -- run [--size-mb 200] [--file PATH] [--seed 1] [--skip-tiktoken] [--docs]
+//   checks the file in this bench's children (cold and warm passes, 1 and all threads), with gpt-tokenizer and tiktoken, and
+//   then as a user does: `finetune validate FILE` against gpt-tokenizer, each a fresh process
 //   generate FILE [--size-mb N] [--seed S]   writes the generated dataset (repeated system prompts and tools)
 //   docs FILE                                writes the no-repeat dataset from the reference documentation on this machine
 //   check FILE [--threads N]                 the full check + token statistics, one JSON line (run in a child so its RSS is its own)
@@ -120,6 +122,17 @@ async Task<int> Run()
     };
     if (!args.Contains("--skip-tiktoken")) results.Add(Parse(await Exec("node", ["count.mjs", "tiktoken", path, "1"], nodeDir)));
 
+    // What a user waits for: one command on the file in a fresh process, start-up included.
+    var cliProject = Path.Combine(Path.GetDirectoryName(benchDir)!, "FineTune.Cli");
+    await Exec("dotnet", ["build", cliProject, "-c", "Release", "-v", "q", "--nologo"], benchDir);
+    var cli = Path.Combine(cliProject, "bin", "Release", "net10.0", "FineTune.Cli.dll");
+    var validateSeconds = await FreshProcessSeconds("dotnet", [cli, "validate", path], benchDir);
+    var countSeconds = await FreshProcessSeconds("node", ["count.mjs", "gpt-tokenizer", path, "1"], nodeDir);
+    // Start-up alone: the same commands on the 24-example sample.
+    var sample = Path.Combine(Path.GetDirectoryName(benchDir)!, "samples", "capitals-train.jsonl");
+    var validateStartSeconds = await FreshProcessSeconds("dotnet", [cli, "validate", sample], benchDir);
+    var countStartSeconds = await FreshProcessSeconds("node", ["count.mjs", "gpt-tokenizer", sample, "1"], nodeDir);
+
     Console.WriteLine();
     var node = (await Exec("node", ["--version"], nodeDir)).Trim();
     Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}; what {Environment.ProcessorCount} threads do here against 1 on work "
@@ -142,8 +155,24 @@ async Task<int> Run()
         + $"{Speed(0, "coldMbPerSecond") / Speed(2, "coldMbPerSecond"):N2}x cold (target 1.5x)");
     Console.WriteLine($"FineTune 1 -> {Environment.ProcessorCount} threads: {Speed(0) / Speed(1):N2}x warm, "
         + $"{Speed(0, "coldMbPerSecond") / Speed(1, "coldMbPerSecond"):N2}x cold (target 1.7x)");
+    var fileMb = new FileInfo(path).Length / 1048576.0;
+    Console.WriteLine($"fresh process, start-up included (median of 3): finetune validate {validateSeconds:N2} s ({fileMb / validateSeconds:N1} MB/s), "
+        + $"gpt-tokenizer count-only {countSeconds:N2} s ({fileMb / countSeconds:N1} MB/s): {countSeconds / validateSeconds:N2}x (target 1.5x); "
+        + $"start-up alone (a 24-example file): {validateStartSeconds:N2} s and {countStartSeconds:N2} s");
     if (results.Count > 3) Console.WriteLine($"FineTune full check vs tiktoken (WASM) count-only: {Speed(0) / Speed(3):N2}x (target 10x)");
     return totals == 1 && trainables == 1 ? 0 : 1;
+}
+
+static async Task<double> FreshProcessSeconds(string file, string[] arguments, string directory)
+{
+    var seconds = new List<double>();
+    for (var run = 0; run < 3; run++)
+    {
+        var watch = Stopwatch.StartNew();
+        await Exec(file, arguments, directory);
+        seconds.Add(watch.Elapsed.TotalSeconds);
+    }
+    return Median(seconds);
 }
 
 // The ceiling for the checker's speed-up from more threads on this machine: the same work, sharing nothing, on one thread and
